@@ -1,0 +1,16 @@
+"""Registers the built-in judges; each factory imports its backend only when called."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workbench.judges.base import Judge, register_judge
+
+
+def _fake(**options: Any) -> Judge:
+    from workbench.judges.fake import FakeJudge
+
+    return FakeJudge(**options)
+
+
+register_judge("fake", _fake)
