@@ -138,3 +138,16 @@ class VerificationResult:
         """All evidence, most useful first: supporting and refuting by score, then neutral."""
         decisive = sorted(self.supporting + self.refuting, key=lambda e: -e.score)
         return tuple(decisive) + self.neutral
+
+
+def normalise_claim(text: str) -> str:
+    """Collapse whitespace; the form claims are stored and hashed in."""
+    return " ".join(text.split())
+
+
+def claim_id(text: str) -> str:
+    """A stable id for a claim: a hash of its normalised, case-folded text (``c`` + 11 hex)."""
+    import hashlib
+
+    key = normalise_claim(text).casefold().rstrip(".!? ")
+    return "c" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:11]
