@@ -41,6 +41,19 @@ def offline_env() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def quiet_transformers() -> None:
+    """No "Loading weights" progress bars on a user's terminal."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover
+        pass
 
 
 def minilm_path() -> Path:
@@ -91,6 +104,7 @@ class MiniLMEmbedder:
                 import torch
                 from sentence_transformers import SentenceTransformer
 
+                quiet_transformers()
                 if self.threads:
                     torch.set_num_threads(self.threads)
                 self._model = SentenceTransformer(str(self.path), device="cpu")

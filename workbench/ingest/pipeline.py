@@ -1,0 +1,267 @@
+"""Ingest: files → cleaned documents → passages → vectors → the store.
+
+Encoding (the slow part) overlaps with writing: a writer thread stores each batch of
+documents while the next batch is embedded. Every document is written atomically (see
+``Store.add_document``), so an interrupted ingest leaves whole documents only and a rerun
+completes it; unchanged files are skipped by their hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from workbench.embedding import Embedder
+from workbench.errors import InputError, WorkbenchError
+from workbench.ingest.cleaning import clean
+from workbench.ingest.passages import make_passages
+from workbench.ingest.readers import MAX_BYTES, RawDocument, Skipped, iter_files, read_file
+from workbench.store import Store
+from workbench.types import Document, Passage
+
+ENCODE_BATCH = 128  # passages per embedding call
+
+
+@dataclass
+class DocumentReport:
+    source: str
+    doc_id: str
+    status: str  # "added" | "replaced" | "unchanged" | "duplicate"
+    passages: int = 0
+    boilerplate_lines: int = 0
+    repeated_paragraphs: int = 0
+    duplicate_of: str | None = None
+
+
+@dataclass
+class IngestReport:
+    documents: list[DocumentReport] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+    orphans_removed: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for d in self.documents if d.status == status)
+
+    @property
+    def passages(self) -> int:
+        return sum(d.passages for d in self.documents if d.status in ("added", "replaced"))
+
+    @property
+    def boilerplate_lines(self) -> int:
+        return sum(d.boilerplate_lines for d in self.documents)
+
+    @property
+    def repeated_paragraphs(self) -> int:
+        return sum(d.repeated_paragraphs for d in self.documents)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Sent after each batch is written: totals so far."""
+
+    documents: int
+    passages: int
+    seconds: float
+    total_files: int
+
+
+def document_id(text: str) -> str:
+    return "d" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:15]
+
+
+@dataclass
+class _Prepared:
+    raw: RawDocument
+    doc: Document
+    passages: list[Passage]
+    cleaning: dict[str, object]
+    report: DocumentReport
+
+
+def _prepare(raw: RawDocument, replacing: bool) -> _Prepared:
+    doc_id = document_id(raw.text)
+    cleaning = clean(raw.text)
+    passages = make_passages(doc_id, raw.source, raw.text, cleaning.blocks,
+                             date=raw.date, title=raw.title)
+    summary = cleaning.summary()
+    doc = Document(id=doc_id, source=raw.source, text=raw.text, title=raw.title,
+                   date=raw.date, url=raw.url, author=raw.author)
+    report = DocumentReport(
+        source=raw.source, doc_id=doc_id, status="replaced" if replacing else "added",
+        passages=len(passages),
+        boilerplate_lines=int(summary["boilerplate_lines"]),  # type: ignore[call-overload]
+        repeated_paragraphs=int(summary["repeated_paragraphs"]),  # type: ignore[call-overload]
+    )
+    return _Prepared(raw, doc, passages, summary, report)
+
+
+def ingest(
+    store: Store,
+    paths: Sequence[str | Path],
+    embedder: Embedder,
+    *,
+    max_bytes: int = MAX_BYTES,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> IngestReport:
+    """Ingest files and folders into ``store``; one unreadable file never stops the rest.
+
+    Raises InputError when no path yields anything to ingest (all missing or unreadable).
+    """
+    started = time.perf_counter()
+    report = IngestReport()
+    store.adopt_embedder(embedder)
+    report.orphans_removed = store.reconcile()
+
+    files: list[Path] = []
+    for item in iter_files([Path(p) for p in paths]):
+        if isinstance(item, Skipped):
+            report.skipped.append(item)
+        else:
+            files.append(item)
+
+    # Read and clean everything up front (cheap), deciding what needs embedding.
+    todo: list[_Prepared] = []
+    seen_ids: dict[str, str] = {}
+    for path in files:
+        try:
+            data_hash = _file_hash(path)
+            if data_hash and store.sources_with_hash(str(path), data_hash):
+                for row in store.db.execute(
+                    "SELECT id, source FROM documents WHERE (source = ? OR source LIKE ?)",
+                    (str(path), str(path) + "#%"),
+                ):
+                    report.documents.append(DocumentReport(row[1], row[0], "unchanged"))
+                continue
+            raws, bad = read_file(path, max_bytes=max_bytes)
+            report.skipped.extend(bad)
+            _remove_vanished_records(store, path, {raw.source for raw in raws})
+        except InputError as exc:
+            report.skipped.append(Skipped(str(path), str(exc).split(": ", 1)[-1]))
+            continue
+        for raw in raws:
+            prepared = _prepare(raw, replacing=store.document_by_source(raw.source) is not None)
+            existing = store.has_document(prepared.doc.id) or seen_ids.get(prepared.doc.id)
+            if existing and existing != raw.source:
+                prepared.report.status, prepared.report.duplicate_of = "duplicate", existing
+                prepared.report.passages = 0
+                report.documents.append(prepared.report)
+                continue
+            if not prepared.passages:
+                report.skipped.append(Skipped(raw.source, "no text left after cleaning"))
+                continue
+            seen_ids[prepared.doc.id] = raw.source
+            todo.append(prepared)
+
+    if not files and report.skipped:
+        raise InputError(
+            "Nothing to ingest: " + "; ".join(f"{s.source} {s.reason}" for s in report.skipped)
+        )
+
+    _embed_and_write(store, embedder, todo, report, started, len(files), on_progress)
+    report.seconds = time.perf_counter() - started
+    if files and not report.documents and report.skipped:
+        raise InputError(
+            "Nothing could be ingested: "
+            + "; ".join(f"{s.source}: {s.reason}" for s in report.skipped[:3])
+            + (" …" if len(report.skipped) > 3 else "")
+        )
+    return report
+
+
+def _remove_vanished_records(store: Store, path: Path, sources: set[str]) -> None:
+    """A changed JSONL file may have lost records: their documents go too."""
+    rows = store.db.execute(
+        "SELECT id, source FROM documents WHERE source LIKE ?", (str(path) + "#%",)
+    ).fetchall()
+    for doc_id, source in rows:
+        if source not in sources:
+            store.remove_document(doc_id)
+
+
+def _file_hash(path: Path) -> str | None:
+    from workbench.ingest.readers import file_hash
+
+    try:
+        return file_hash(path.read_bytes())
+    except OSError:
+        return None  # read_file reports it properly
+
+
+def _batches(todo: list[_Prepared]) -> list[list[_Prepared]]:
+    batches: list[list[_Prepared]] = []
+    current: list[_Prepared] = []
+    size = 0
+    for item in todo:
+        current.append(item)
+        size += len(item.passages)
+        if size >= ENCODE_BATCH:
+            batches.append(current)
+            current, size = [], 0
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _embed_and_write(
+    store: Store,
+    embedder: Embedder,
+    todo: list[_Prepared],
+    report: IngestReport,
+    started: float,
+    total_files: int,
+    on_progress: Callable[[Progress], None] | None,
+) -> None:
+    work: queue.Queue[tuple[list[_Prepared], np.ndarray] | None] = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+    done = {"documents": 0, "passages": 0}
+
+    def writer() -> None:
+        while True:
+            item = work.get()
+            if item is None:
+                return
+            if failure:
+                continue  # drain; the main thread is stopping
+            batch, vectors = item
+            try:
+                offset = 0
+                for prepared in batch:
+                    n = len(prepared.passages)
+                    store.add_document(
+                        prepared.doc, prepared.passages, vectors[offset : offset + n],
+                        file_hash=prepared.raw.file_hash, cleaning=prepared.cleaning,
+                    )
+                    offset += n
+                    report.documents.append(prepared.report)
+                    done["documents"] += 1
+                    done["passages"] += n
+                if on_progress:
+                    on_progress(Progress(done["documents"], done["passages"],
+                                         time.perf_counter() - started, total_files))
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                failure.append(exc)
+
+    thread = threading.Thread(target=writer, name="ingest-writer", daemon=True)
+    thread.start()
+    try:
+        for batch in _batches(todo):
+            if failure:
+                break
+            texts = [p.text for prepared in batch for p in prepared.passages]
+            work.put((batch, embedder.embed(texts)))
+    finally:
+        work.put(None)
+        thread.join()
+    if failure:
+        exc = failure[0]
+        if isinstance(exc, WorkbenchError):
+            raise exc
+        raise WorkbenchError(f"Writing to the store failed ({exc}); rerun ingest to complete it") from exc
