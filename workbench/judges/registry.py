@@ -14,3 +14,12 @@ def _fake(**options: Any) -> Judge:
 
 
 register_judge("fake", _fake)
+
+
+def _nli(**options: Any) -> Judge:
+    from workbench.judges.nli import NLIJudge
+
+    return NLIJudge(**options)
+
+
+register_judge("nli", _nli)

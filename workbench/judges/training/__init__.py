@@ -1,0 +1,1 @@
+"""Reproducible training of the `nli` stance cross-encoder (data loading, hard neutrals, fit)."""
