@@ -144,9 +144,7 @@ def migrate(db: sqlite3.Connection) -> list[str]:
                 continue
             for statement in _statements(migration):
                 db.execute(statement)
-            db.execute(
-                "INSERT INTO _migrations VALUES (?, datetime('now'))", (migration.__name__,)
-            )
+            db.execute("INSERT INTO _migrations VALUES (?, datetime('now'))", (migration.__name__,))
             db.execute("COMMIT")
         except Exception:
             db.execute("ROLLBACK")

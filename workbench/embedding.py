@@ -142,7 +142,9 @@ class HashEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             for token in _TOKEN.findall(text.lower()):
-                h = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
+                h = int.from_bytes(
+                    hashlib.blake2b(token.encode(), digest_size=8).digest(), "little"
+                )
                 out[row, h % self.dim] += 1.0 if (h >> 63) else -1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0

@@ -44,8 +44,13 @@ def _tokenize(texts: Sequence[str]) -> Any:
     import bm25s
     import Stemmer
 
-    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False,
-                          return_ids=False) if Stemmer else None
+    return (
+        bm25s.tokenize(
+            list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False
+        )
+        if Stemmer
+        else None
+    )
 
 
 _STEMMER: Any = None
@@ -67,8 +72,9 @@ class _BM25Index:
         self.ids = [p.id for p in passages]
         self.model = bm25s.BM25()
         if passages:
-            tokens = bm25s.tokenize([p.text for p in passages], stopwords="en",
-                                    stemmer=_stemmer(), show_progress=False)
+            tokens = bm25s.tokenize(
+                [p.text for p in passages], stopwords="en", stemmer=_stemmer(), show_progress=False
+            )
             self.model.index(tokens, show_progress=False)
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
@@ -77,8 +83,9 @@ class _BM25Index:
         tokens = _tokenize([query])
         k = min(k, len(self.ids))
         docs, scores = self.model.retrieve(tokens, k=k, show_progress=False, n_threads=1)
-        return [(self.ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True)
-                if s > 0]
+        return [
+            (self.ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0
+        ]
 
 
 _INDEXES: dict[tuple[str, str], _BM25Index] = {}
@@ -126,7 +133,11 @@ class Retriever:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def search(
-        self, query: str, k: int = 10, *, exclude: Sequence[Appearance] = (),
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        exclude: Sequence[Appearance] = (),
         query_vector: np.ndarray | None = None,
     ) -> list[Hit]:
         pool = max(self.candidates, 3 * k)
@@ -151,8 +162,10 @@ class Retriever:
 
         ranked = sorted((pid for pid in fused if pid in passages), key=lambda i: -fused[i])
         ranked = [pid for pid in ranked if not overlaps(passages[pid], exclude)]
-        hits = [Hit(passages[pid], fused[pid], dense_score.get(pid), lex_score.get(pid))
-                for pid in ranked]
+        hits = [
+            Hit(passages[pid], fused[pid], dense_score.get(pid), lex_score.get(pid))
+            for pid in ranked
+        ]
         return group_copies(hits)[:k]
 
 

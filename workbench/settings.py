@@ -64,7 +64,9 @@ def load_settings(path: Path | None = None) -> Settings:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise UsageError(f"Config file {path} is not valid TOML ({exc}); fix or delete it") from exc
+            raise UsageError(
+                f"Config file {path} is not valid TOML ({exc}); fix or delete it"
+            ) from exc
     for env, key in _ENV.items():
         value = os.environ.get(env)
         if value:

@@ -76,7 +76,9 @@ class Store:
             try:
                 path.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"Cannot create store at {path} ({exc.strerror}); choose another --store") from exc
+                raise StoreError(
+                    f"Cannot create store at {path} ({exc.strerror}); choose another --store"
+                ) from exc
         try:
             conn = dbmod.connect(path / dbmod.DB_NAME)
         except sqlite3.DatabaseError as exc:
@@ -240,7 +242,8 @@ class Store:
                 old_ids: list[str] = []
                 if old is not None:
                     old_ids = [
-                        r[0] for r in self.db.execute(
+                        r[0]
+                        for r in self.db.execute(
                             "SELECT id FROM passages WHERE doc_id = ?", (old["id"],)
                         )
                     ]
@@ -249,8 +252,18 @@ class Store:
                 self.db.execute(
                     "INSERT INTO documents (id, source, title, date, url, author, text, file_hash,"
                     " cleaning, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (doc.id, doc.source, doc.title, doc.date, doc.url, doc.author, doc.text,
-                     file_hash, json.dumps(cleaning), now()),
+                    (
+                        doc.id,
+                        doc.source,
+                        doc.title,
+                        doc.date,
+                        doc.url,
+                        doc.author,
+                        doc.text,
+                        file_hash,
+                        json.dumps(cleaning),
+                        now(),
+                    ),
                 )
                 self.db.executemany(
                     'INSERT INTO passages (id, doc_id, idx, start, "end", text) VALUES (?,?,?,?,?,?)',
@@ -297,14 +310,25 @@ class Store:
 
     @staticmethod
     def _passage(r: sqlite3.Row) -> Passage:
-        return Passage(id=r[0], doc_id=r[1], source=r[2], start=r[3], end=r[4], text=r[5],
-                       index=r[6], date=r[7], title=r[8])
+        return Passage(
+            id=r[0],
+            doc_id=r[1],
+            source=r[2],
+            start=r[3],
+            end=r[4],
+            text=r[5],
+            index=r[6],
+            date=r[7],
+            title=r[8],
+        )
 
     def passages(self, doc_id: str | None = None) -> list[Passage]:
         if doc_id is None:
             rows = self.db.execute(self._PASSAGE_SQL + " ORDER BY d.source, p.idx")
         else:
-            rows = self.db.execute(self._PASSAGE_SQL + " WHERE p.doc_id = ? ORDER BY p.idx", (doc_id,))
+            rows = self.db.execute(
+                self._PASSAGE_SQL + " WHERE p.doc_id = ? ORDER BY p.idx", (doc_id,)
+            )
         return [self._passage(r) for r in rows]
 
     def passages_by_id(self, ids: Iterable[str]) -> dict[str, Passage]:

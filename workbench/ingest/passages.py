@@ -74,15 +74,29 @@ def pack(sentences: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def make_passages(
-    doc_id: str, source: str, text: str, blocks: Sequence[tuple[int, int]],
-    *, date: str | None = None, title: str | None = None,
+    doc_id: str,
+    source: str,
+    text: str,
+    blocks: Sequence[tuple[int, int]],
+    *,
+    date: str | None = None,
+    title: str | None = None,
 ) -> list[Passage]:
     passages: list[Passage] = []
     for block_start, block_end in blocks:
         for s, e in pack(sentence_spans(text, block_start, block_end)):
             index = len(passages)
-            passages.append(Passage(
-                id=f"{doc_id}:{index:04d}", doc_id=doc_id, source=source, start=s, end=e,
-                text=text[s:e], index=index, date=date, title=title,
-            ))
+            passages.append(
+                Passage(
+                    id=f"{doc_id}:{index:04d}",
+                    doc_id=doc_id,
+                    source=source,
+                    start=s,
+                    end=e,
+                    text=text[s:e],
+                    index=index,
+                    date=date,
+                    title=title,
+                )
+            )
     return passages

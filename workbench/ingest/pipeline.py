@@ -89,13 +89,23 @@ class _Prepared:
 def _prepare(raw: RawDocument, replacing: bool) -> _Prepared:
     doc_id = document_id(raw.text)
     cleaning = clean(raw.text)
-    passages = make_passages(doc_id, raw.source, raw.text, cleaning.blocks,
-                             date=raw.date, title=raw.title)
+    passages = make_passages(
+        doc_id, raw.source, raw.text, cleaning.blocks, date=raw.date, title=raw.title
+    )
     summary = cleaning.summary()
-    doc = Document(id=doc_id, source=raw.source, text=raw.text, title=raw.title,
-                   date=raw.date, url=raw.url, author=raw.author)
+    doc = Document(
+        id=doc_id,
+        source=raw.source,
+        text=raw.text,
+        title=raw.title,
+        date=raw.date,
+        url=raw.url,
+        author=raw.author,
+    )
     report = DocumentReport(
-        source=raw.source, doc_id=doc_id, status="replaced" if replacing else "added",
+        source=raw.source,
+        doc_id=doc_id,
+        status="replaced" if replacing else "added",
         passages=len(passages),
         boilerplate_lines=int(summary["boilerplate_lines"]),  # type: ignore[call-overload]
         repeated_paragraphs=int(summary["repeated_paragraphs"]),  # type: ignore[call-overload]
@@ -236,16 +246,25 @@ def _embed_and_write(
                 for prepared in batch:
                     n = len(prepared.passages)
                     store.add_document(
-                        prepared.doc, prepared.passages, vectors[offset : offset + n],
-                        file_hash=prepared.raw.file_hash, cleaning=prepared.cleaning,
+                        prepared.doc,
+                        prepared.passages,
+                        vectors[offset : offset + n],
+                        file_hash=prepared.raw.file_hash,
+                        cleaning=prepared.cleaning,
                     )
                     offset += n
                     report.documents.append(prepared.report)
                     done["documents"] += 1
                     done["passages"] += n
                 if on_progress:
-                    on_progress(Progress(done["documents"], done["passages"],
-                                         time.perf_counter() - started, total_files))
+                    on_progress(
+                        Progress(
+                            done["documents"],
+                            done["passages"],
+                            time.perf_counter() - started,
+                            total_files,
+                        )
+                    )
             except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                 failure.append(exc)
 
@@ -264,4 +283,6 @@ def _embed_and_write(
         exc = failure[0]
         if isinstance(exc, WorkbenchError):
             raise exc
-        raise WorkbenchError(f"Writing to the store failed ({exc}); rerun ingest to complete it") from exc
+        raise WorkbenchError(
+            f"Writing to the store failed ({exc}); rerun ingest to complete it"
+        ) from exc

@@ -107,7 +107,9 @@ def _decode(path: Path, data: bytes) -> str:
 
 
 _DATE_PREFIX = re.compile(r"^\s*date[:\s]+(\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
-_DATE_LINE = re.compile(r"^\s*(\d{1,2} [A-Z][a-z]+ \d{4}|[A-Z][a-z]+ \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2})\s*$")
+_DATE_LINE = re.compile(
+    r"^\s*(\d{1,2} [A-Z][a-z]+ \d{4}|[A-Z][a-z]+ \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2})\s*$"
+)
 
 
 def leading_date(text: str) -> tuple[str | None, int]:
@@ -138,7 +140,11 @@ def guess_title(text: str) -> str | None:
         line = line.strip().strip("*#").strip()
         if not line:
             continue
-        if len(line) <= 160 and not line.endswith((".", "?", "!", "”", '"')) and not _DATE_PREFIX.match(line):
+        if (
+            len(line) <= 160
+            and not line.endswith((".", "?", "!", "”", '"'))
+            and not _DATE_PREFIX.match(line)
+        ):
             return line
         return None
     return None
@@ -147,22 +153,30 @@ def guess_title(text: str) -> str | None:
 def _plain(path: Path, text: str, digest: str) -> RawDocument:
     date, _ = leading_date(text)
     return RawDocument(
-        source=str(path), text=text, file_hash=digest,
-        title=guess_title(text) or path.stem, date=date or date_line(text),
+        source=str(path),
+        text=text,
+        file_hash=digest,
+        title=guess_title(text) or path.stem,
+        date=date or date_line(text),
     )
 
 
 def _html(path: Path, html: str, digest: str) -> RawDocument:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, favor_precision=True)
+    doc = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, favor_precision=True
+    )
     text = getattr(doc, "text", None) if doc is not None else None
     if not text or not text.strip():
         raise InputError(f"{path}: no main text found in the HTML; check it is an article page")
     return RawDocument(
-        source=str(path), text=text, file_hash=digest,
+        source=str(path),
+        text=text,
+        file_hash=digest,
         title=getattr(doc, "title", None) or path.stem,
-        date=getattr(doc, "date", None), url=getattr(doc, "url", None),
+        date=getattr(doc, "date", None),
+        url=getattr(doc, "url", None),
         author=getattr(doc, "author", None),
     )
 
@@ -191,8 +205,9 @@ def _pdf(path: Path, data: bytes, digest: str) -> RawDocument:
     if meta and meta.creation_date:
         date = meta.creation_date.date().isoformat()
     author = meta.author if meta else None
-    return RawDocument(source=str(path), text=text, file_hash=digest, title=title, date=date,
-                       author=author)
+    return RawDocument(
+        source=str(path), text=text, file_hash=digest, title=title, date=date, author=author
+    )
 
 
 def _jsonl(path: Path, text: str, digest: str) -> tuple[list[RawDocument], list[Skipped]]:
@@ -209,10 +224,12 @@ def _jsonl(path: Path, text: str, digest: str) -> tuple[list[RawDocument], list[
             continue
         body = record.get("text") if isinstance(record, dict) else None
         if not isinstance(body, str) or not body.strip():
-            skipped.append(Skipped(source, f"line {number} has no \"text\" string; add one"))
+            skipped.append(Skipped(source, f'line {number} has no "text" string; add one'))
             continue
-        fields = {k: (str(record[k]) if record.get(k) is not None else None)
-                  for k in ("title", "url", "date", "author")}
+        fields = {
+            k: (str(record[k]) if record.get(k) is not None else None)
+            for k in ("title", "url", "date", "author")
+        }
         docs.append(RawDocument(source=source, text=body, file_hash=digest, **fields))
     if not docs:
         first = skipped[0].reason if skipped else "no records"
