@@ -23,3 +23,22 @@ def _nli(**options: Any) -> Judge:
 
 
 register_judge("nli", _nli)
+
+
+def _llm(spec: str | None = None, model: Any = None, **options: Any) -> Judge:
+    from workbench.errors import UsageError
+    from workbench.judges.llm import LLMJudge
+
+    if model is None and not spec:
+        from workbench.settings import load_settings
+
+        spec = load_settings().llm
+    if model is None and not spec:
+        raise UsageError(
+            "The llm judge needs a chat model: set --llm SPEC or WORKBENCH_LLM "
+            "(e.g. ollama:llama3.1, openai:gpt-4o-mini, http://127.0.0.1:8080/v1#MODEL)"
+        )
+    return LLMJudge(model if model is not None else str(spec), **options)
+
+
+register_judge("llm", _llm)
