@@ -48,8 +48,11 @@ def iter_files(paths: list[Path]) -> Iterator[Path | Skipped]:
         if not path.exists():
             yield Skipped(str(path), "does not exist; check the path")
         elif path.is_dir():
+            stores = {db.parent for db in path.rglob("workbench.db")}  # never ingest a store
             for child in sorted(path.rglob("*")):
                 if any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
+                if any(parent in stores for parent in child.parents):
                     continue
                 if child.is_file():
                     yield child
@@ -73,7 +76,7 @@ def read_file(path: Path, *, max_bytes: int = MAX_BYTES) -> tuple[list[RawDocume
         size = path.stat().st_size
         if size > max_bytes:
             raise InputError(
-                f"{path}: {size / 1e6:.0f} MB is over the {max_bytes / 1e6:.0f} MB limit for one "
+                f"{path}: {size / 2**20:.0f} MB is over the {max_bytes / 2**20:.0f} MB limit for one "
                 "file; split it into smaller files (or raise --max-mb)"
             )
         data = path.read_bytes()
