@@ -4,6 +4,6 @@ Headless: ``sentences`` → ``worthiness`` → ``decontext`` → ``cluster`` (an
 ``llm_extract``) → ``pipeline.extract_claims``. Nothing here imports a front end.
 """
 
-# from workbench.extract.pipeline import ExtractionReport, extract_claims
+from workbench.extract.pipeline import ExtractionReport, extract_claims
 
 __all__ = ["ExtractionReport", "extract_claims"]

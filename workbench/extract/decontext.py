@@ -25,7 +25,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-MALE = frozenset(
+
+def wordset(text: str) -> frozenset[str]:
+    """A frozen set of the whitespace-separated words of ``text``."""
+    return frozenset(text.split())
+
+MALE = wordset(
     "Vladimir Donald Sergei Sergey Yuri Steve Stephen Alexander George Joe Joseph Dmitry "
     "Dmitri Volodymyr Emmanuel Olaf Keir Marco Mike John James Robert Michael William David "
     "Richard Thomas Charles Christopher Daniel Matthew Anthony Antony Mark Paul Andrew Peter "
@@ -33,14 +38,14 @@ MALE = frozenset(
     "Mikhail Igor Andrei Andriy Oleg Pavel Maxim Recep Xi Narendra Benjamin Barack Jens "
     "Friedrich Lindsey Ted Bernie Hunter Pete Jake Lloyd Kirill Ramzan Yevgeny Valery Petro "
     "Kyrylo Oleksandr Dmytro Rustem Denys Jeffrey Marco Keith Rex Bashar Hassan Abbas "
-    "Viktor Robert Jared Tucker Elon Nicolas Giuseppe Pedro Luiz Javier Rishi Justin".split()
+    "Viktor Robert Jared Tucker Elon Nicolas Giuseppe Pedro Luiz Javier Rishi Justin"
 )
-FEMALE = frozenset(
+FEMALE = wordset(
     "Tatiana Tatyana Nina Maria Mariya Marine Ursula Kamala Hillary Angela Giorgia Kaja "
     "Annalena Nancy Elizabeth Mary Patricia Jennifer Linda Barbara Susan Jessica Sarah Karen "
     "Lisa Anna Olga Elena Yulia Irina Natalia Natalya Svetlana Ekaterina Valentina Kristi "
     "Tulsi Karoline Nikki Liz Theresa Christine Margaret Emma Olena Iryna Julia Kristalina "
-    "Marjorie Nancy Catherine Sophie Alice Claudia".split()
+    "Marjorie Nancy Catherine Sophie Alice Claudia"
 )
 _TITLES = (
     r"President|Prime Minister|Minister|Chancellor|Senator|Governor|Secretary|adviser|advisor|"
@@ -49,7 +54,7 @@ _TITLES = (
 )
 _TITLE_GENDER = {"Mr": "m", "Mrs": "f", "Ms": "f", "King": "m", "Queen": "f"}
 # Words that make a capitalised name a place, an organisation or a thing, not a person.
-NOT_PEOPLE = frozenset(
+NOT_PEOPLE = wordset(
     "Russia Russian Russians Ukraine Ukrainian Ukrainians America American Americans United "
     "States US U.S. USA UK Britain British Europe European Union EU NATO UN Nations Kremlin "
     "Moscow Washington Kyiv Kiev White House Senate Congress Pentagon Crimea Sevastopol "
@@ -58,11 +63,11 @@ NOT_PEOPLE = frozenset(
     "Council Party Republic People's Group Army Red Commons Wikimedia Orthodoxy Zionist "
     "January February March April May June July August September October November December "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday GDP CC BY Foreign Studies "
-    "Eurasia Carnegie Digi24 Moskovsky Komsomolets Biden Also Others".split()
+    "Eurasia Carnegie Digi24 Moskovsky Komsomolets Biden Also Others"
 )
-_ORG_TAILS = frozenset(
+_ORG_TAILS = wordset(
     "Center Centre University Institute Ministry Council Party Republic Group Times House "
-    "Union Nations Commons Army Agency Bank Fund Committee Court Office News Post Journal".split()
+    "Union Nations Commons Army Agency Bank Fund Committee Court Office News Post Journal"
 )
 _NAME = re.compile(
     r"(?<![\w’'])[A-Z](?:[\w’'-]|\.(?=[A-Z]))*\.?(?:[ \t]+(?:[A-Z](?:[\w’'-]|\.(?=[A-Z]))*\.?|al-|bin|van|von|de))*"
@@ -204,11 +209,11 @@ class People:
 
 
 # Capitalised words that open clauses or name things, never people.
-_COMMON_CAPITALS = frozenset(
+_COMMON_CAPITALS = wordset(
     "I A An The This That These Those It Its He She They We Our His Her Their But And Or Yet "
     "So As If In On At For From With Despite While When Whether However Still Furthermore Of "
     "Most Mr Mrs Ms Dr Yes No Back Why What How Adding Since During Concurrently Then After "
-    "Also Others Order Every One Territory Peace Naturally Therefore Whatever".split()
+    "Also Others Order Every One Territory Peace Naturally Therefore Whatever"
 )
 
 

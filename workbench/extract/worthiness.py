@@ -29,6 +29,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+
+def wordset(text: str) -> frozenset[str]:
+    """A frozen set of the whitespace-separated words of ``text``."""
+    return frozenset(text.split())
+
 WEIGHTS: Mapping[str, float] = {
     "bias": -0.6,
     "actor": 1.0,  # per distinct name, up to 3
@@ -99,10 +104,10 @@ FUTURE = _words("will", "would", "going to", "shall")
 _TOKEN = re.compile(r"[A-Za-z][\w'’.-]*")
 _QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
 # Capitalised words that are not names when they open a clause or stand alone.
-_NOT_NAMES = frozenset(
+_NOT_NAMES = wordset(
     "I A An The This That These Those It Its He She They We Our His Her Their But And Or "
     "Yet So As If In On At For From With Despite While When Whether However Still "
-    "Furthermore Of Most Mr Mrs Ms Dr".split()
+    "Furthermore Of Most Mr Mrs Ms Dr"
 )
 
 
