@@ -109,9 +109,13 @@ class NLIJudge:
                     ) from exc
                 model.eval()
                 if self.precision == "int8":
-                    model = torch.ao.quantization.quantize_dynamic(
-                        model, {torch.nn.Linear}, dtype=torch.qint8
-                    )
+                    import warnings
+
+                    with warnings.catch_warnings():  # deprecated in torch 2.13, still works
+                        warnings.simplefilter("ignore")
+                        model = torch.ao.quantization.quantize_dynamic(
+                            model, {torch.nn.Linear}, dtype=torch.qint8
+                        )
                 self._tokenizer, self._model = tok, model
         return self._tokenizer, self._model
 

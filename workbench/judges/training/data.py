@@ -211,8 +211,8 @@ def hard_neutrals(
                 s[dup > dup_threshold] = -1.0
                 s[own] = -1.0
             s[s > claim_threshold] = -1.0
-            best = np.argpartition(-s, top_k)[:top_k]
-            best = [int(i) for i in best if s[i] > 0.2]
+            top = np.argpartition(-s, top_k)[:top_k]
+            best = [int(i) for i in top if s[i] > 0.2]
             rng.shuffle(best)
             for i in best[:per_claim]:
                 out.append(Pair(pool[i], claim, "neutral", source + "-nn", group))
@@ -280,7 +280,8 @@ def split_holdout(
     pairs: Iterable[Pair], fraction: float, seed: int
 ) -> tuple[list[Pair], list[Pair]]:
     """Split by claim group (a held-out claim's neutrals are held out with it)."""
-    train, held = [], []
+    train: list[Pair] = []
+    held: list[Pair] = []
     for p in pairs:
         h = int(hashlib.sha1(f"{seed}:{p.group}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
         (held if h < fraction else train).append(p)
