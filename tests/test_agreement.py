@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,8 @@ def test_krippendorff_edge_cases() -> None:
     assert krippendorff_alpha_nominal([["a"], ["b"]]) is None  # nothing pairable
     assert krippendorff_alpha_nominal([["a", "a"], ["a", "a"]]) is None  # no variation
     assert krippendorff_alpha_nominal([["a", "a"], ["b", "b"]]) == pytest.approx(1.0)
-    assert krippendorff_alpha_nominal([["a", "b"], ["b", "a"]]) < 0  # systematic disagreement
+    disagree = krippendorff_alpha_nominal([["a", "b"], ["b", "a"]])
+    assert disagree is not None and disagree < 0  # systematic disagreement
 
 
 def test_cohen_kappa_matches_sklearn() -> None:
@@ -53,7 +55,7 @@ def test_cohen_kappa_hand_computed() -> None:
 
 
 @pytest.fixture()
-def log(tmp_path: Path) -> VerdictLog:
+def log(tmp_path: Path) -> Iterator[VerdictLog]:
     store = Store.open(tmp_path / "s", create=True)
     yield VerdictLog(store)
     store.close()

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ from workbench.verdict_log import VerdictLog
 
 
 @pytest.fixture()
-def log(tmp_path: Path) -> VerdictLog:
+def log(tmp_path: Path) -> Iterator[VerdictLog]:
     store = Store.open(tmp_path / "s", create=True)
     yield VerdictLog(store)
     store.close()

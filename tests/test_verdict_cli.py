@@ -17,7 +17,7 @@ from workbench.store import Store
 from workbench.types import Appearance, VerdictLabel, VerificationResult
 from workbench.verdict_log import VerdictLog
 
-cli = click.Group("workbench", commands={c.name: c for c in verdicts.commands})
+cli = click.Group("workbench", commands=verdicts.commands)
 
 
 @pytest.fixture()
