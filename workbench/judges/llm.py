@@ -65,9 +65,7 @@ _SYNONYMS = {
 class StanceAnswer(BaseModel):
     """How a passage bears on a claim: supports, refutes or neutral, with a short rationale."""
 
-    rationale: str = Field(
-        default="", description="One short sentence pointing to the words in the passage."
-    )
+    rationale: str = Field(description="One short sentence pointing to the words in the passage.")
     stance: Literal["supports", "refutes", "neutral"] = Field(
         description="supports, refutes or neutral"
     )
@@ -174,5 +172,6 @@ class LLMJudge:
 def stance_probs(stance: Stance, confidence: float | None) -> dict[Stance, float]:
     """Probabilities from the chosen stance and the model's confidence (see module docstring)."""
     top = DEFAULT_CONFIDENCE if confidence is None else max(float(confidence), MIN_CONFIDENCE)
-    rest = (1.0 - top) / 2
+    top = min(top, 1.0)
+    rest = round((1.0 - top) / 2, 6)
     return {s: (top if s is stance else rest) for s in Stance}
