@@ -70,6 +70,12 @@ def test_verdict_records_and_undo(store_dir: Path) -> None:
     assert [r[1] for r in log_rows(store_dir)] == ["decide", "retract"]
 
 
+def test_claim_id_prefix(store_dir: Path) -> None:
+    cid = ids(store_dir)[0]
+    run("verdict", cid[:6], "supported", "--annotator", "ana", "--store", str(store_dir))
+    assert log_rows(store_dir)[0][0] == cid
+
+
 def test_undo_command_for_scripts(store_dir: Path) -> None:
     a, b = ids(store_dir)
     run("verdict", a, "supported", "--annotator", "ana", "--store", str(store_dir))

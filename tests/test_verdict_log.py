@@ -256,6 +256,21 @@ def test_undo_unknown_claim(log: VerdictLog) -> None:
         log.undo(annotator="ana", claim_id="nope")
 
 
+def test_resolve_id_accepts_unique_prefixes(log: VerdictLog) -> None:
+    log.add_claim("One", id="cabc111")
+    log.add_claim("Two", id="cabc222")
+    log.add_claim("Three", id="c_%x")
+    assert log.resolve_id("cabc111") == "cabc111"
+    assert log.resolve_id("cabc2") == "cabc222"
+    assert log.resolve_id("CABC2") == "cabc222"
+    with pytest.raises(InputError, match="matches cabc111, cabc222 — give more"):
+        log.resolve_id("cabc")
+    with pytest.raises(InputError, match="Unknown claim id 'cab'"):
+        log.resolve_id("cab")  # too short to be a prefix
+    with pytest.raises(InputError, match="Unknown claim id"):
+        log.resolve_id("c_%y")  # LIKE wildcards are taken literally
+
+
 def test_claims_by_status_and_annotator(log: VerdictLog) -> None:
     c1, c2, c3 = (log.add_claim(t) for t in ("One", "Two", "Three"))
     log.record(c1.id, "supported", annotator="ana")

@@ -350,6 +350,26 @@ class VerdictLog:
             raise InputError(f"Unknown status '{status}' — use one of: {', '.join(STATUSES)}")
         return [r for r in self._records(None, annotator) if status in ("all", r.status)]
 
+    def resolve_id(self, ref: str) -> str:
+        """A claim id from the id itself or a unique prefix of at least 4 characters."""
+        ref = ref.strip()
+        if self._rows("SELECT 1 FROM claims WHERE id = ?", [ref]):
+            return ref
+        if len(ref) >= 4:
+            pattern = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            found = [r[0] for r in self._rows(
+                "SELECT id FROM claims WHERE id LIKE ? ESCAPE '\\' LIMIT 6", [pattern])]
+            if len(found) == 1:
+                return str(found[0])
+            if found:
+                raise InputError(
+                    f"Claim id prefix '{ref}' matches {', '.join(found[:5])}"
+                    f"{' and more' if len(found) > 5 else ''} — give more characters"
+                )
+        raise InputError(
+            f"Unknown claim id '{ref}' — list claim ids with `workbench claims --status all`"
+        )
+
     def annotators(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT DISTINCT annotator FROM verdicts ORDER BY 1")]
 

@@ -58,7 +58,7 @@ def verdict_cmd(
 ) -> None:
     """Record a verdict on a claim (supported, refuted, conflicting, not_enough_info).
 
-    The verdict is on disk when this command returns. Nothing is ever overwritten:
+    CLAIM_ID may be shortened to a unique prefix (4+ characters). The verdict is on disk when this command returns. Nothing is ever overwritten:
     a new verdict supersedes the old one, and --undo appends a retraction.
 
     \b
@@ -69,6 +69,7 @@ def verdict_cmd(
     who = _annotator(annotator)
     with _open(store) as st:
         log = VerdictLog(st)
+        claim_id = log.resolve_id(claim_id)
         if undo:
             if verdict is not None or evidence or note:
                 raise UsageError("--undo takes only CLAIM_ID; drop VERDICT, --note and --evidence")
@@ -100,7 +101,9 @@ def undo_cmd(claim_id: str | None, annotator: str | None, store: Path | None) ->
     """
     who = _annotator(annotator)
     with _open(store) as st:
-        _echo_undo(VerdictLog(st).undo(annotator=who, claim_id=claim_id), who)
+        log = VerdictLog(st)
+        ref = None if claim_id is None else log.resolve_id(claim_id)
+        _echo_undo(log.undo(annotator=who, claim_id=ref), who)
 
 
 def _echo_undo(entry: VerdictEntry | None, who: str) -> None:
@@ -164,7 +167,8 @@ def history_cmd(claim_id: str | None, as_json: bool, store: Path | None) -> None
       workbench history c1a2b3c4d5e6 --json
     """
     with _open(store) as st:
-        entries = VerdictLog(st).history(claim_id)
+        log = VerdictLog(st)
+        entries = log.history(None if claim_id is None else log.resolve_id(claim_id))
     if as_json:
         click.echo(json.dumps([e.as_dict() for e in entries], ensure_ascii=False, indent=2))
     elif not entries:
