@@ -158,6 +158,9 @@ class People:
 
     def _add(self, name: str, gender: str | None, *, titled: bool) -> None:
         toks = _tokens(name)
+        while toks and toks[0] in _COMMON_CAPITALS:  # "For Vladimir Putin" → "Vladimir Putin"
+            toks = toks[1:]
+        name = " ".join(toks)
         if not toks or any(t in NOT_PEOPLE or t in _ORG_TAILS for t in toks):
             return
         first = toks[0]
