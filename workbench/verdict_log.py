@@ -157,12 +157,13 @@ class ClaimRecord:
 
 
 class VerdictLog:
-    """Claims, suggestions and verdicts in one store.
+    """Claims, suggestions and verdicts in one store::
 
-    >>> log = VerdictLog(Store.open("store"))
-    >>> claim = log.add_claim("The bridge opened in 1932.")
-    >>> log.record(claim.id, "supported", annotator="ana", note="see p. 3")
-    >>> log.undo(annotator="ana")          # appends a retraction; nothing is deleted
+        log = VerdictLog(Store.open("store"))
+        claim = log.add_claim("The bridge opened in 1932.")
+        log.record(claim.id, "supported", annotator="ana", note="see p. 3")
+        log.undo(annotator="ana")        # appends a retraction; nothing is deleted
+        log.claims("pending")            # the queue still to decide
     """
 
     def __init__(self, store: Store, *, retry_seconds: float = 120.0) -> None:
