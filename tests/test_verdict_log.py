@@ -417,3 +417,11 @@ def test_busy_for_too_long_is_a_clear_error(tmp_path: Path, store: Store) -> Non
         other.execute("ROLLBACK")
         other.close()
     assert verdict_count(store) == 0
+
+
+def test_core_modules_import_no_front_end() -> None:
+    code = ("import sys, workbench.verdict_log, workbench.export, workbench.agreement; "
+            "print(sorted({'click', 'textual', 'rich'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)), check=True).stdout
+    assert out.strip() == "[]"
