@@ -425,3 +425,26 @@ def test_core_modules_import_no_front_end() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=str(ROOT)), check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_evidence_from_a_really_ingested_document(store: Store, log: VerdictLog) -> None:
+    from workbench.embedding import HashEmbedder
+    from workbench.types import Document
+
+    embedder = HashEmbedder(16)
+    store.adopt_embedder(embedder)
+    text = "The bridge opened in 1932. It cost two million."
+    doc = Document(id="doc1", source="news/bridge.txt", text=text)
+    passages = [Passage(id="doc1:0", doc_id="doc1", source=doc.source, start=0, end=26,
+                        text=text[:26], index=0),
+                Passage(id="doc1:1", doc_id="doc1", source=doc.source, start=27, end=len(text),
+                        text=text[27:], index=1)]
+    store.add_document(doc, passages, embedder.embed([p.text for p in passages]),
+                       file_hash="h", cleaning={})
+    claim = log.add_claim("The bridge opened in 1932.",
+                          appearances=[Appearance(doc.source, 0, 26, doc_id="doc1")])
+    assert store.db.execute("SELECT text FROM claim_appearances").fetchone()[0] == text[:26]
+    entry = log.record(claim.id, "supported", annotator="ana", evidence_ids=["doc1:0"])
+    assert entry.evidence_ids == ("doc1:0",)
+    with pytest.raises(InputError, match="doc1:9"):
+        log.record(claim.id, "supported", annotator="ana", evidence_ids=["doc1:9"])
