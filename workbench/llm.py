@@ -165,6 +165,7 @@ def _init(spec: LLMSpec, timeout: float, max_retries: int, kwargs: dict[str, Any
     from langchain.chat_models import init_chat_model
 
     provider = spec.provider or None
+    _require_provider_package(spec)
     limits: dict[str, Any]
     if spec.provider == "ollama":
         # ChatOllama has no max_retries; its HTTP client takes the timeout.
@@ -194,6 +195,23 @@ def _init(spec: LLMSpec, timeout: float, max_retries: int, kwargs: dict[str, Any
     except Exception as exc:  # noqa: BLE001 - provider SDKs raise their own types
         raise ModelError(_construction_message(spec, exc)) from exc
     return cast("BaseChatModel", model)
+
+
+def _require_provider_package(spec: LLMSpec) -> None:
+    """Name the ``pip install`` before LangChain tries (and, for ollama, falls back oddly)."""
+    import importlib.util
+
+    from langchain.chat_models import base
+
+    entry = getattr(base, "_BUILTIN_PROVIDERS", {}).get(spec.provider)
+    if not entry or not isinstance(entry[0], str):
+        return
+    module = entry[0].split(".")[0]
+    if importlib.util.find_spec(module) is None:
+        package = module.replace("_", "-")
+        raise ModelError(
+            f"The chat model '{spec}' needs the {package} package: run `pip install {package}`"
+        )
 
 
 def _construction_message(spec: LLMSpec, exc: Exception) -> str:

@@ -156,7 +156,8 @@ def load_prompt_file(path: Path) -> Prompt:
     try:
         return Prompt.model_validate({**data, "name": path.stem})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "file"
-        message = first["msg"].removeprefix("Value error, ")
-        raise InputError(f"Prompt file {path}: {where}: {message}; fix the file") from exc
+        problems = []
+        for error in exc.errors()[:4]:
+            where = ".".join(str(p) for p in error["loc"]) or "file"
+            problems.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
+        raise InputError(f"Prompt file {path}: {'; '.join(problems)}; fix the file") from exc
