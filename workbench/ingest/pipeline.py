@@ -26,7 +26,7 @@ from workbench.ingest.readers import MAX_BYTES, RawDocument, Skipped, iter_files
 from workbench.store import Store
 from workbench.types import Document, Passage
 
-ENCODE_BATCH = 128  # passages per embedding call
+ENCODE_BATCH = 512  # passages per embedding call (the encoder sorts each call by length)
 
 
 @dataclass
