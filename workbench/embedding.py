@@ -160,6 +160,8 @@ _FACTORIES: dict[str, Callable[[], Embedder]] = {
 @lru_cache(maxsize=4)
 def get_embedder(name: str = MINILM) -> Embedder:
     """One shared embedder per name per process (the model is loaded on first use)."""
+    if name.startswith("hash-") and name[5:].isdigit():
+        return HashEmbedder(int(name[5:]))
     try:
         return _FACTORIES[name]()
     except KeyError:

@@ -80,12 +80,14 @@ class _BM25Index:
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         if not self.ids:
             return []
-        tokens = _tokenize([query])
+        tokens = _tokenize([query])[0]
+        if not tokens:
+            return []
+        scores = self.model.get_scores(tokens)
         k = min(k, len(self.ids))
-        docs, scores = self.model.retrieve(tokens, k=k, show_progress=False, n_threads=1)
-        return [
-            (self.ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0
-        ]
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(self.ids[int(i)], float(scores[i])) for i in top if scores[i] > 0]
 
 
 _INDEXES: dict[tuple[str, str], _BM25Index] = {}
@@ -166,22 +168,38 @@ class Retriever:
             Hit(passages[pid], fused[pid], dense_score.get(pid), lex_score.get(pid))
             for pid in ranked
         ]
-        return group_copies(hits)[:k]
+        return group_copies(hits, limit=k)
 
 
-def group_copies(hits: list[Hit]) -> list[Hit]:
-    """Fold passages that copy text from a better-ranked passage of another document into it."""
-    groups: list[tuple[Hit, set[tuple[str, ...]], list[Passage]]] = []
+def group_copies(hits: list[Hit], limit: int | None = None) -> list[Hit]:
+    """Fold passages that copy text from a better-ranked passage of another document into it.
+
+    Stops once ``limit`` groups are formed (later hits could only join or trail them).
+    """
+    heads: list[Hit] = []
+    dups: list[list[Passage]] = []
+    owner: dict[tuple[str, ...], int] = {}  # shingle → group index
     for hit in hits:
         sh = shingles(hit.passage.text)
-        for head, head_sh, dups in groups:
-            if head.passage.doc_id != hit.passage.doc_id and sh and head_sh & sh:
-                dups.append(hit.passage)
-                head_sh |= sh
-                break
+        group = next(
+            (
+                g
+                for g in (owner.get(s) for s in sh)
+                if g is not None and heads[g].passage.doc_id != hit.passage.doc_id
+            ),
+            None,
+        )
+        if group is None:
+            if limit is not None and len(heads) >= limit:
+                continue
+            group = len(heads)
+            heads.append(hit)
+            dups.append([])
         else:
-            groups.append((hit, sh, []))
+            dups[group].append(hit.passage)
+        for s in sh:
+            owner.setdefault(s, group)
     return [
-        Hit(head.passage, head.score, head.dense, head.lexical, tuple(dups))
-        for head, _, dups in groups
+        Hit(h.passage, h.score, h.dense, h.lexical, tuple(d))
+        for h, d in zip(heads, dups, strict=True)
     ]

@@ -198,7 +198,7 @@ class Store:
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[Passage, float]]:
         """Nearest passages by cosine similarity (1 - distance), best first."""
         col = self.collection()
-        n = col.count()
+        n = self.passage_count()
         if n == 0:
             return []
         res = col.query(query_embeddings=[vector], n_results=min(k, n), include=["distances"])
