@@ -16,7 +16,8 @@ BUILT_IN = {
     "Claim queue": [
         ("up/down", "Previous / next claim"),
         ("enter", "Move to the claim's evidence"),
-        ("pageup/pagedown, home/end", "Page / first / last claim"),
+        ("pgup/pgdn", "Page up / down"),
+        ("home/end", "First / last claim"),
     ],
     "Evidence": [
         ("up/down", "Previous / next passage (past the end: next list)"),
@@ -102,7 +103,7 @@ class HelpScreen(ModalScreen[None]):
             if section != last:
                 out.append(("\n" if last else "") + section + "\n", style="bold underline")
                 last = section
-            out.append(f"  {keys:<14}", style="bold cyan")
+            out.append(f"  {keys:<15} ", style="bold cyan")
             out.append(f"{text}")
             if bid:
                 out.append(f"  [{bid}]", style="dim")

@@ -100,6 +100,9 @@ class MainScreen(Screen[None]):
         self.sub_title = f"{self.app.store.path} · {self.app.annotator}"
         self.set_class(self.app.size.width >= WIDE, "-wide")
         self.reload()
+        first = next((r for r in self.records if r.status == "pending"), None)
+        if first is not None:
+            self._show_queue(select=first.id)
         self.query_one(ClaimQueue).focus()
 
     def on_resize(self) -> None:

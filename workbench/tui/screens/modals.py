@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, TextArea
+from textual.widgets import Input, Label, Static, TextArea
 
 
 class NoteEditor(ModalScreen[str | None]):
@@ -25,7 +26,7 @@ class NoteEditor(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Note on this claim", classes="dialog-title")
-            yield Label(self.claim, classes="dialog-claim")
+            yield Static(Text(self.claim), classes="dialog-claim")
             yield TextArea(self.note, id="note-text", soft_wrap=True)
             yield Label("ctrl+s save · escape cancel", classes="dialog-hint")
 

@@ -121,6 +121,7 @@ class EvidenceList(ListView):
 class EvidencePanel(VerticalScroll):
     """Set ``rows`` and ``cited`` with ``show``; posts EvidenceHighlighted and OpenPassage."""
 
+    can_focus = False  # the lists inside take focus; the panel scrolls to follow them
     rows: reactive[tuple[EvidenceRow, ...]] = reactive((), recompose=True)
 
     def __init__(self, **kwargs: object) -> None:
