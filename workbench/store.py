@@ -228,14 +228,18 @@ class Store:
         self,
         doc: Document,
         passages: Sequence[Passage],
-        vectors: np.ndarray,
+        vectors: np.ndarray | None,
         *,
         file_hash: str,
         cleaning: dict[str, Any],
     ) -> None:
-        """Write one document: vectors first (idempotent), then one SQLite transaction."""
+        """Write one document: vectors first (idempotent), then one SQLite transaction.
+
+        ``vectors=None`` means the caller already upserted them (a batch at a time).
+        """
         old = self.document_by_source(doc.source)
-        self.upsert_vectors(passages, vectors)
+        if vectors is not None:
+            self.upsert_vectors(passages, vectors)
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:

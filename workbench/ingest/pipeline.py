@@ -242,17 +242,17 @@ def _embed_and_write(
                 continue  # drain; the main thread is stopping
             batch, vectors = item
             try:
-                offset = 0
+                # One vector upsert per batch, then one transaction per document.
+                store.upsert_vectors([p for prepared in batch for p in prepared.passages], vectors)
                 for prepared in batch:
                     n = len(prepared.passages)
                     store.add_document(
                         prepared.doc,
                         prepared.passages,
-                        vectors[offset : offset + n],
+                        None,
                         file_hash=prepared.raw.file_hash,
                         cleaning=prepared.cleaning,
                     )
-                    offset += n
                     report.documents.append(prepared.report)
                     done["documents"] += 1
                     done["passages"] += n
