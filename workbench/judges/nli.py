@@ -58,6 +58,7 @@ class NLIJudge:
         max_length: int = 128,
         bucket: bool = True,
         calibrated: bool = True,
+        lexical: bool = True,
     ) -> None:
         if precision not in PRECISIONS:
             raise UsageError(
@@ -76,11 +77,14 @@ class NLIJudge:
         self.bucket = bucket
         self.temperature = 1.0
         self.bias = np.zeros(3, dtype=np.float32)
+        self.stacker: np.ndarray | None = None
         cal = self.model_dir / "calibration.json"
         if calibrated and cal.exists():
             data = json.loads(cal.read_text())
             self.temperature = float(data["temperature"])
             self.bias = np.array([data["bias"][s.value] for s in STANCES], dtype=np.float32)
+            if lexical and "stacker" in data:
+                self.stacker = np.array(data["stacker"]["weights"], dtype=np.float32)
         self._model: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
@@ -158,8 +162,18 @@ class NLIJudge:
         return out
 
     def probs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """Calibrated probabilities, shape (n, 3): softmax(logits / T + bias)."""
-        return softmax(self.logits(pairs) / self.temperature + self.bias)
+        """Calibrated probabilities, shape (n, 3): softmax(logits / T + bias).
+
+        With a fitted lexical stacker in ``calibration.json``: softmax([logits / T, lexical
+        features, 1] @ W) instead (see ``workbench.judges.lexical``).
+        """
+        scaled = self.logits(pairs) / self.temperature
+        if self.stacker is not None:
+            from workbench.judges import lexical
+
+            x = lexical.stack_inputs(scaled, lexical.feature_matrix(pairs))
+            return softmax(x @ self.stacker)
+        return softmax(scaled + self.bias)
 
     def judge(self, pairs: Sequence[tuple[str, str]]) -> list[StanceJudgement]:
         valid = [i for i, (c, p) in enumerate(pairs) if c.strip() and p.strip()]
