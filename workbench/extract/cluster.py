@@ -115,7 +115,7 @@ def cluster_texts(
     anchors: Sequence[bool] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     min_overlap: float = DEFAULT_MIN_OVERLAP,
-    batch: int = 2048,
+    batch: int = 512,
 ) -> Clustering:
     """Cluster ``texts``; ``anchors`` marks the candidates (default: all of them).
 
@@ -128,12 +128,14 @@ def cluster_texts(
     words = [content_words(t) for t in texts]
     keys = [normalise_claim(t).casefold().rstrip(".!? ") for t in texts]
 
-    # Passengers ride only if they share enough words with some anchor.
+    # Passengers ride only if they share enough words with some anchor. Words that most
+    # anchors share ("russia" in a corpus about Russia) say nothing and are skipped.
     index: dict[str, list[int]] = {}
     for i, ws in enumerate(words):
         if is_anchor[i]:
             for w in ws:
                 index.setdefault(w, []).append(i)
+    common = max(50, sum(is_anchor) // 20)
     keep = []
     for i in range(n):
         if is_anchor[i]:
@@ -141,7 +143,10 @@ def cluster_texts(
             continue
         shared: dict[int, int] = {}
         for w in words[i]:
-            for j in index.get(w, ()):
+            posting = index.get(w, ())
+            if len(posting) > common:
+                continue
+            for j in posting:
                 shared[j] = shared.get(j, 0) + 1
         if any(c / max(1, min(len(words[i]), len(words[j]))) >= min_overlap
                for j, c in shared.items()):
@@ -160,10 +165,10 @@ def cluster_texts(
     anchor_rows = [k for k, i in enumerate(keep) if is_anchor[i]]
     for start in range(0, len(anchor_rows), batch):
         rows = anchor_rows[start : start + batch]
-        sims = np.maximum.reduce([
-            full[rows] @ full.T, views[rows] @ views.T,
-            full[rows] @ views.T, views[rows] @ full.T,
-        ])
+        sims = full[rows] @ full.T
+        np.maximum(sims, views[rows] @ views.T, out=sims)
+        np.maximum(sims, full[rows] @ views.T, out=sims)
+        np.maximum(sims, views[rows] @ full.T, out=sims)
         for r, k in enumerate(rows):
             for hit in np.nonzero(sims[r] >= threshold - 1e-6)[0]:
                 m = int(hit)
