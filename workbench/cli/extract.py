@@ -16,7 +16,8 @@ from workbench.cli.common import handle_errors, store_option, store_path
               help="Also split each claim into atomic claims with this chat model "
                    "(e.g. ollama:llama3.1 or http://127.0.0.1:8080/v1#model).")
 @click.option("--limit", type=int, default=None, metavar="N",
-              help="Queue at most N claims (the most check-worthy).")
+              help="Queue claims from the N most check-worthy sentences only "
+                   "(with --llm, each may yield several atomic claims).")
 @click.option("--min-score", type=click.FloatRange(0.0, 0.99), default=None,
               help="Check-worthiness a sentence needs to become a claim (default 0.7).")
 @click.option("--dry-run", is_flag=True, help="Show what would be queued; write nothing.")
