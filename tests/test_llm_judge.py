@@ -425,3 +425,23 @@ def test_server_fixture_fails_in_ci_when_packages_are_missing(
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="pip install"):
         llm_server.require_server_deps()
+
+
+def test_auto_asks_other_openai_compatible_servers_for_tool_calling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from langchain_openai import ChatOpenAI
+
+    seen: list[dict[str, Any]] = []
+    original = ChatOpenAI.with_structured_output
+
+    def spy(self: Any, schema: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs)
+        return original(self, schema, **kwargs)
+
+    monkeypatch.setattr(ChatOpenAI, "with_structured_output", spy)
+    StructuredCaller(chat_model("http://127.0.0.1:9/v1"), StanceAnswer)
+    assert seen[-1]["method"] == "function_calling"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    StructuredCaller(chat_model("openai:gpt-4o-mini"), StanceAnswer)
+    assert "method" not in seen[-1]  # OpenAI itself: LangChain's default (json_schema)

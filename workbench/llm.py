@@ -313,10 +313,11 @@ class StructuredCaller(Generic[M]):
         reply = ask([("system", "…"), ("human", "…")])
         reply.value or reply.error
 
-    ``method``: ``auto`` uses the model's own structured output (tool calling for
-    OpenAI-compatible servers) and falls back to parsing JSON from plain text when the
-    model has none or the call fails; ``text`` always parses plain text; the others are
-    passed to ``with_structured_output``. A timeout is not retried (the same call would be
+    ``method``: ``auto`` uses the model's own structured output — tool calling for a
+    ChatOpenAI aimed at another server, the form llama.cpp, vLLM, LM Studio and Ollama all
+    take — and falls back to parsing JSON from plain text when the model has none or the
+    call fails; ``text`` always parses plain text; the others are passed to
+    ``with_structured_output``. A timeout is not retried (the same call would be
     as slow); a server that cannot be reached raises ``ModelError``.
     """
 
@@ -340,7 +341,7 @@ class StructuredCaller(Generic[M]):
         self._structured: Any = None
         self._lock = threading.Lock()
         if method != "text":
-            options: dict[str, Any] = {} if method == "auto" else {"method": method}
+            options = _auto_options(model) if method == "auto" else {"method": method}
             try:
                 self._structured = model.with_structured_output(schema, include_raw=True, **options)
             except NotImplementedError:
@@ -427,6 +428,14 @@ class StructuredCaller(Generic[M]):
                     type(exc).__name__,
                 )
                 self._structured = None
+
+
+def _auto_options(model: BaseChatModel) -> dict[str, Any]:
+    """Tool calling for ChatOpenAI pointed at another server: llama.cpp rejects json_schema."""
+    base = getattr(model, "openai_api_base", None)
+    if type(model).__name__ == "ChatOpenAI" and base and "api.openai.com" not in base:
+        return {"method": "function_calling"}
+    return {}
 
 
 def structured_call(

@@ -121,8 +121,6 @@ class LLMJudge:
         spec = parse_spec(model) if isinstance(model, str) else model
         if isinstance(spec, LLMSpec):
             self.spec = str(spec)
-            if method == "auto" and spec.openai_compatible:
-                method = "function_calling"  # widest support: llama.cpp, vLLM, LM Studio, Ollama
         else:
             self.spec = describe_model(spec)
         self.prompt = load_prompt(prompt)
