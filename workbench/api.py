@@ -139,6 +139,12 @@ class Workbench:
                 self.log.add_suggestion(result)
             yield result
 
+    def extract_claims(self, *, llm: Any = None, limit: int | None = None) -> Any:
+        """Find check-worthy claims in the documents and queue them (see docs/extraction.md)."""
+        from workbench.extract.pipeline import extract_claims
+
+        return extract_claims(self.store, llm=llm, limit=limit)
+
     def pending_claims(self) -> list[Claim]:
         """Claims in the queue with no human verdict yet (e.g. extracted ones)."""
         records = self.log.claims("pending")
