@@ -15,7 +15,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
@@ -30,6 +29,17 @@ from workbench.types import (
     normalise_claim,
 )
 from workbench.types import claim_id as make_claim_id
+from workbench.verdict_records import (
+    ClaimRecord,
+    SuggestedEvidence,
+    Suggestion,
+    VerdictEntry,
+    appearance_from_row,
+    entry_from_row,
+    suggestion_from_row,
+)
+
+__all__ = ["ClaimRecord", "SuggestedEvidence", "Suggestion", "VerdictEntry", "VerdictLog"]
 
 MAX_CLAIM_CHARS = 2000
 MAX_NOTE_CHARS = 20_000
@@ -59,101 +69,6 @@ def parse_verdict(word: str | VerdictLabel) -> VerdictLabel:
         raise InputError(
             f"Unknown verdict '{word}' — use one of: {', '.join(VERDICT_WORDS)}"
         ) from None
-
-
-@dataclass(frozen=True)
-class SuggestedEvidence:
-    """One passage the machine showed with its suggestion."""
-
-    passage_id: str
-    source: str
-    start: int
-    end: int
-    stance: str
-    score: float | None
-    text: str
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """The machine's suggested verdict for a claim, as shown to the annotator."""
-
-    id: int
-    claim_id: str
-    verdict: VerdictLabel
-    confidence: float
-    judge: str
-    evidence: tuple[SuggestedEvidence, ...]
-    created_at: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"verdict": self.verdict.value,
-                               "evidence": [asdict(e) for e in self.evidence]}
-
-
-@dataclass(frozen=True)
-class VerdictEntry:
-    """One line of the log: a decision, or the retraction of an earlier one (``retracts``)."""
-
-    id: int
-    claim_id: str
-    action: Literal["decide", "retract"]
-    verdict: VerdictLabel | None
-    annotator: str
-    note: str | None
-    evidence_ids: tuple[str, ...]
-    suggestion_id: int | None
-    retracts: int | None
-    created_at: str
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["verdict"] = None if self.verdict is None else self.verdict.value
-        out["evidence_ids"] = list(self.evidence_ids)
-        return out
-
-
-@dataclass(frozen=True)
-class ClaimRecord:
-    """A claim with its latest suggestion and its current verdict (``status`` says which)."""
-
-    id: str
-    text: str
-    origin: ClaimOrigin
-    status: Literal["pending", "decided"]
-    suggestion: Suggestion | None
-    verdict: VerdictLabel | None
-    note: str | None
-    annotator: str | None
-    decided_at: str | None
-    appearances: tuple[Appearance, ...]
-    score: float | None
-    created_at: str
-    origin_file: str | None = None
-    evidence_ids: tuple[str, ...] = ()
-    entry_id: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "text": self.text,
-            "origin": self.origin.value,
-            "status": self.status,
-            "suggestion": None if self.suggestion is None else self.suggestion.as_dict(),
-            "verdict": None if self.verdict is None else self.verdict.value,
-            "note": self.note,
-            "annotator": self.annotator,
-            "decided_at": self.decided_at,
-            "evidence_ids": list(self.evidence_ids),
-            "entry_id": self.entry_id,
-            "appearances": [
-                {"source": a.source, "start": a.start, "end": a.end, "doc_id": a.doc_id}
-                for a in self.appearances
-            ],
-            "score": self.score,
-            "origin_file": self.origin_file,
-            "created_at": self.created_at,
-        }
 
 
 class VerdictLog:
@@ -286,7 +201,7 @@ class VerdictLog:
                 sql, args = sql + " AND claim_id = ?", (who, claim_id)
             for row in db.execute(sql + " ORDER BY id DESC", args):
                 if row["id"] not in retracted:
-                    target = _entry(row)
+                    target = entry_from_row(row)
                     return _append(db, target.claim_id, "retract", None, who, None, (), None,
                                    target.id)
             return None
@@ -303,7 +218,7 @@ class VerdictLog:
             sql, args = sql + " AND claim_id = ?", [claim_id]
         if annotator is not None:
             sql, args = sql + " AND annotator = ?", [*args, annotator]
-        return [_entry(r) for r in self._rows(sql + " ORDER BY id", args)]
+        return [entry_from_row(r) for r in self._rows(sql + " ORDER BY id", args)]
 
     def decisions(
         self, claim_id: str | None = None, *, annotator: str | None = None
@@ -327,7 +242,7 @@ class VerdictLog:
         rows = self._rows(
             "SELECT * FROM suggestions WHERE claim_id = ? ORDER BY id DESC LIMIT 1", [claim_id]
         )
-        return _suggestion(rows[0]) if rows else None
+        return suggestion_from_row(rows[0]) if rows else None
 
     def suggestions_by_id(self, ids: Iterable[int]) -> dict[int, Suggestion]:
         wanted = sorted({int(i) for i in ids})
@@ -336,7 +251,7 @@ class VerdictLog:
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for r in self._rows(f"SELECT * FROM suggestions WHERE id IN ({marks})", chunk):
-                out[int(r["id"])] = _suggestion(r)
+                out[int(r["id"])] = suggestion_from_row(r)
         return out
 
     def claim(self, claim_id: str, *, annotator: str | None = None) -> ClaimRecord | None:
@@ -383,10 +298,10 @@ class VerdictLog:
         for a in self._rows(
             f'SELECT * FROM claim_appearances {cwhere} ORDER BY source, start, "end"', args
         ):
-            apps.setdefault(a["claim_id"], []).append(_appearance(a))
+            apps.setdefault(a["claim_id"], []).append(appearance_from_row(a))
         latest = {
             s.claim_id: s
-            for s in map(_suggestion, self._rows(
+            for s in map(suggestion_from_row, self._rows(
                 "SELECT * FROM suggestions WHERE id IN "
                 f"(SELECT max(id) FROM suggestions {cwhere} GROUP BY claim_id)", args))
         }
@@ -420,7 +335,7 @@ class VerdictLog:
             [cid],
         )
         return Claim(id=cid, text=rows[0]["text"], origin=ClaimOrigin(rows[0]["origin"]),
-                     appearances=tuple(_appearance(a) for a in apps))
+                     appearances=tuple(appearance_from_row(a) for a in apps))
 
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -580,32 +495,3 @@ def _append(
     return VerdictEntry(id=int(cur.lastrowid or 0), claim_id=cid, action=action, verdict=verdict,
                         annotator=annotator, note=note, evidence_ids=evidence_ids,
                         suggestion_id=suggestion_id, retracts=retracts, created_at=stamp)
-
-
-def _entry(r: sqlite3.Row) -> VerdictEntry:
-    return VerdictEntry(
-        id=int(r["id"]), claim_id=r["claim_id"], action=r["action"],
-        verdict=None if r["verdict"] is None else VerdictLabel(r["verdict"]),
-        annotator=r["annotator"], note=r["note"],
-        evidence_ids=tuple(json.loads(r["evidence_ids"] or "[]")),
-        suggestion_id=r["suggestion_id"], retracts=r["retracts"], created_at=r["created_at"],
-    )
-
-
-def _suggestion(r: sqlite3.Row) -> Suggestion:
-    evidence = tuple(
-        SuggestedEvidence(
-            passage_id=str(e.get("passage_id", "")), source=str(e.get("source", "")),
-            start=int(e.get("start", 0)), end=int(e.get("end", 0)),
-            stance=str(e.get("stance", "")), score=e.get("score"), text=str(e.get("text", "")),
-        )
-        for e in json.loads(r["evidence"] or "[]")
-    )
-    return Suggestion(id=int(r["id"]), claim_id=r["claim_id"], verdict=VerdictLabel(r["verdict"]),
-                      confidence=float(r["confidence"]), judge=r["judge"], evidence=evidence,
-                      created_at=r["created_at"])
-
-
-def _appearance(r: sqlite3.Row) -> Appearance:
-    return Appearance(source=r["source"], start=int(r["start"]), end=int(r["end"]),
-                      doc_id=r["doc_id"])
