@@ -158,8 +158,9 @@ def test_missing_provider_package_names_the_pip_install() -> None:
 
 def test_missing_api_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    with pytest.raises(ModelError, match="OPENAI_API_KEY"):
-        chat_model("openai:gpt-4o-mini")
+    for spec in ("openai:gpt-4o-mini", "gpt-4o-mini"):
+        with pytest.raises(ModelError, match="needs an API key: set OPENAI_API_KEY"):
+            chat_model(spec)
 
 
 @pytest.mark.parametrize("spec", ["nosuchprovider:model-x", "some-local-model"])

@@ -215,8 +215,10 @@ def _require_provider_package(spec: LLMSpec) -> None:
 
 
 def _construction_message(spec: LLMSpec, exc: Exception) -> str:
-    env = _KEY_ENV.get(spec.provider)
-    if env and "key" in str(exc).lower():
+    text = str(exc)
+    named = [var for var in _KEY_ENV.values() if var in text]
+    env = named[0] if named else _KEY_ENV.get(spec.provider)
+    if env and "key" in text.lower():
         return f"The chat model '{spec}' needs an API key: set {env}"
     return f"Could not build the chat model '{spec}': {type(exc).__name__}: {exc}"
 
