@@ -446,3 +446,32 @@ def test_auto_asks_other_openai_compatible_servers_for_tool_calling(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     StructuredCaller(chat_model("openai:gpt-4o-mini"), StanceAnswer)
     assert "method" not in seen[-1]  # OpenAI itself: LangChain's default (json_schema)
+
+
+class ToolsRejectedFake(FakeListChatModel):
+    """Plain text works, but a request with tools fails (a server without tool calling)."""
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:
+        def fail(_: Any) -> Any:
+            raise RuntimeError("400: tools are not supported by this server")
+
+        from langchain_core.runnables import RunnableLambda
+
+        return RunnableLambda(fail)
+
+
+def test_structured_failure_falls_back_to_text_without_using_an_attempt() -> None:
+    fake = ToolsRejectedFake(responses=[answer("refutes"), answer("neutral")])
+    judge = LLMJudge(fake, max_attempts=1)
+    assert judge._ask.structured
+    first, second = judge.judge([PAIR, PAIR])
+    assert first.stance is Stance.REFUTES and second.stance is Stance.NEUTRAL
+    assert not judge._ask.structured  # sticky: later pairs go straight to text
+
+
+def test_rejected_key_or_model_raises() -> None:
+    class AuthenticationError(Exception): ...
+
+    fake = RaisingFake(messages=iter([]), error=AuthenticationError("401 invalid api key"))
+    with pytest.raises(ModelError, match="refused the request.*Check its API key"):
+        LLMJudge(fake).judge([PAIR])

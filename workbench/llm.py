@@ -290,6 +290,14 @@ def is_connection_error(exc: BaseException) -> bool:
     return bool(_CONNECT_NAMES & set(_chain(exc)))
 
 
+_REJECTED_NAMES = {"AuthenticationError", "PermissionDeniedError", "NotFoundError"}
+
+
+def is_rejected(exc: BaseException) -> bool:
+    """True when the provider refused the key or does not know the model (HTTP 401/403/404)."""
+    return bool(_REJECTED_NAMES & set(_chain(exc)))
+
+
 @dataclass(frozen=True)
 class StructuredReply(Generic[M]):
     """What ``structured_call`` got: ``value``, or None and the ``error`` that explains why."""
@@ -364,7 +372,9 @@ class StructuredCaller(Generic[M]):
         history: list[Any] = list(messages)
         errors: list[str] = []
         shown: str | None = None
-        for attempt in range(1, self.max_attempts + 1):
+        attempt = 0
+        while attempt < self.max_attempts:
+            attempt += 1
             runnable = self._structured
             target: Any = runnable if runnable is not None else self.model
             call = functools.partial(target.invoke, list(history))
@@ -386,9 +396,14 @@ class StructuredCaller(Generic[M]):
                         f"Cannot reach the chat model {self.label}: {exc}. "
                         "Start its server or fix the spec (--llm / WORKBENCH_LLM)"
                     ) from exc
+                if is_rejected(exc):
+                    raise ModelError(
+                        f"The chat model {self.label} refused the request: {_short(str(exc))}. "
+                        "Check its API key and model name"
+                    ) from exc
                 errors.append(f"attempt {attempt}: {type(exc).__name__}: {_short(str(exc))}")
-                if runnable is not None:
-                    self._drop_structured(exc)
+                if runnable is not None and self._drop_structured(exc):
+                    attempt -= 1  # the switch to plain text does not use up an attempt
                 continue
             if value is not None:
                 return StructuredReply(value, None, attempt, shown)
@@ -421,15 +436,18 @@ class StructuredCaller(Generic[M]):
             error = _short(str(parsing).split("For troubleshooting")[0])
         return None, error, shown
 
-    def _drop_structured(self, exc: Exception) -> None:
+    def _drop_structured(self, exc: Exception) -> bool:
+        """Switch this caller to plain text for good; True if this call made the switch."""
         with self._lock:
-            if self._structured is not None:
-                log.warning(
-                    "%s: structured output failed (%s); parsing JSON from text from now on",
-                    self.label,
-                    type(exc).__name__,
-                )
-                self._structured = None
+            if self._structured is None:
+                return False
+            log.warning(
+                "%s: structured output failed (%s); parsing JSON from text from now on",
+                self.label,
+                type(exc).__name__,
+            )
+            self._structured = None
+            return True
 
 
 def _auto_options(model: BaseChatModel) -> dict[str, Any]:
