@@ -107,7 +107,9 @@ def placeholders(template: str) -> set[str]:
 def prompt_dirs() -> list[Path]:
     """Where prompts are looked up, in order (see the module docstring)."""
     dirs = [home() / "prompts"]
-    if REPO_PROMPTS.is_dir():
+    # Only in a source checkout: an installed package's parent is site-packages, where a
+    # "prompts" folder would belong to someone else.
+    if REPO_PROMPTS.is_dir() and (REPO_PROMPTS.parent / "pyproject.toml").is_file():
         dirs.append(REPO_PROMPTS)
     packaged = Path(str(resources.files("workbench") / PACKAGED))
     if packaged.is_dir():
