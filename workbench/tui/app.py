@@ -48,6 +48,7 @@ class WorkbenchApp(App[None]):
         self.annotator = annotator or self.settings.annotator_name()
         self.verdicts = VerdictLog(store, retry_seconds=WRITE_RETRY_SECONDS)
         self.judge_spec = judge
+        self.sub_title = f"{store.path} · {self.annotator}"
         self._workbench: Any = None
         self._verify_lock = threading.Lock()
         self._warm = False

@@ -97,7 +97,6 @@ class MainScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.app.store.path} · {self.app.annotator}"
         self.set_class(self.app.size.width >= WIDE, "-wide")
         self.reload()
         first = next((r for r in self.records if r.status == "pending"), None)
