@@ -31,10 +31,12 @@ from workbench.errors import ModelError, UsageError
 # Calling models lives in llm_calls; re-exported here for one import path.
 from workbench.llm_calls import (
     DEFAULT_TIMEOUT as DEFAULT_TIMEOUT,
-    Method as Method,
 )
 from workbench.llm_calls import (
     LLMTimeout as LLMTimeout,
+)
+from workbench.llm_calls import (
+    Method as Method,
 )
 from workbench.llm_calls import (
     StructuredCaller as StructuredCaller,
