@@ -30,40 +30,18 @@ from workbench.errors import ModelError, UsageError
 
 # Calling models lives in llm_calls; re-exported here for one import path.
 from workbench.llm_calls import (
-    DEFAULT_TIMEOUT as DEFAULT_TIMEOUT,
-)
-from workbench.llm_calls import (
-    LLMTimeout as LLMTimeout,
-)
-from workbench.llm_calls import (
-    Method as Method,
-)
-from workbench.llm_calls import (
-    StructuredCaller as StructuredCaller,
-)
-from workbench.llm_calls import (
-    StructuredReply as StructuredReply,
-)
-from workbench.llm_calls import (
-    call_with_timeout as call_with_timeout,
-)
-from workbench.llm_calls import (
-    describe_model as describe_model,
-)
-from workbench.llm_calls import (
-    is_connection_error as is_connection_error,
-)
-from workbench.llm_calls import (
-    is_rejected as is_rejected,
-)
-from workbench.llm_calls import (
-    is_timeout as is_timeout,
-)
-from workbench.llm_calls import (
-    parse_json_reply as parse_json_reply,
-)
-from workbench.llm_calls import (
-    structured_call as structured_call,
+    DEFAULT_TIMEOUT,
+    LLMTimeout,
+    Method,
+    StructuredCaller,
+    StructuredReply,
+    call_with_timeout,
+    describe_model,
+    is_connection_error,
+    is_rejected,
+    is_timeout,
+    parse_json_reply,
+    structured_call,
 )
 
 if TYPE_CHECKING:
@@ -252,3 +230,23 @@ def _construction_message(spec: LLMSpec, exc: Exception) -> str:
     if env and "key" in text.lower():
         return f"The chat model '{spec}' needs an API key: set {env}"
     return f"Could not build the chat model '{spec}': {type(exc).__name__}: {exc}"
+
+
+__all__ = [
+    "call_with_timeout",
+    "DEFAULT_TIMEOUT",
+    "describe_model",
+    "is_connection_error",
+    "is_rejected",
+    "is_timeout",
+    "LLMTimeout",
+    "Method",
+    "parse_json_reply",
+    "structured_call",
+    "StructuredCaller",
+    "StructuredReply",
+    "LLMSpec",
+    "chat_model",
+    "parse_spec",
+    "SPEC_HELP",
+]
