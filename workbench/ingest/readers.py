@@ -43,8 +43,10 @@ class Skipped:
 
 
 def iter_files(paths: list[Path]) -> Iterator[Path | Skipped]:
-    """Expand files and folders (recursively, sorted, hidden entries skipped)."""
+    """Expand files and folders (recursively, sorted, hidden entries skipped), as absolute paths
+    so that a store's sources do not depend on the directory ingest was run from."""
     for path in paths:
+        path = path.expanduser().absolute()
         if not path.exists():
             yield Skipped(str(path), "does not exist; check the path")
         elif path.is_dir():
