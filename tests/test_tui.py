@@ -311,6 +311,8 @@ async def test_a_failed_verification_is_reported_not_raised(store: Store) -> Non
         messages = [n.message for n in app._notifications]
         assert any("model exploded" in m for m in messages)
         assert not app.screen.query_one("#progress").has_class("-busy")
+        # What was typed is kept, without a suggestion.
+        assert current(app).text == "A claim" and current(app).suggestion is None
 
 
 async def test_search_filters_the_queue(store: Store) -> None:

@@ -88,9 +88,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help"):
-            yield Label(
-                "Keys  (remap by id: [keymap] in $WORKBENCH_HOME/config.toml)",
+            yield Static(
+                "Keys — remap by id under [keymap] in $WORKBENCH_HOME/config.toml",
                 classes="dialog-title",
+                markup=False,
             )
             with VerticalScroll(id="help-body"):
                 yield Static(self._table())

@@ -133,8 +133,7 @@ class MainScreen(Screen[None]):
         queue.show(shown, select=select)
         pending = sum(r.status == "pending" for r in self.records)
         self.query_one("#filters", Static).update(
-            f"{len(shown)} of {len(self.records)} claims · {pending} pending · "
-            f"{self.view.describe()}"
+            f"{len(shown)}/{len(self.records)} claims · {pending} pending │ {self.view.describe()}"
         )
         self._show_claim(queue.current)
 
@@ -378,7 +377,17 @@ class MainScreen(Screen[None]):
         self.verifying = max(0, self.verifying - 1)
         if not self.verifying:
             self._progress("", None)
-        self.notify(message.error, title="Could not verify the claim", severity="error", timeout=10)
+        kept = ""
+        try:  # keep what was typed: the claim joins the queue without a suggestion
+            claim = self.app.verdicts.add_claim(message.text)
+        except WorkbenchError:
+            pass
+        else:
+            kept = f"\n{claim.id} is in the queue without a suggestion."
+            self.reload(select=claim.id)
+        self.notify(
+            message.error + kept, title="Could not verify the claim", severity="error", timeout=12
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "verify" and event.state is WorkerState.ERROR:
