@@ -342,6 +342,31 @@ async def test_status_and_verdict_filters_and_sort(store: Store) -> None:
         assert confidences == sorted(confidences, reverse=True)
 
 
+async def test_deciding_under_the_pending_filter_removes_the_row_and_undo_restores_it(
+    store: Store,
+) -> None:
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("f")  # pending only
+        first = current(app).id
+        await pilot.press("r")
+        assert [r.text for r in queue(app).records] == CLAIMS[1:]
+        assert current(app).text == CLAIMS[1]
+        await pilot.press("u")
+        assert [r.text for r in queue(app).records] == CLAIMS
+        assert current(app).id == first and current(app).status == "pending"
+
+
+async def test_a_decided_row_shows_the_verdict_in_place(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("c")
+        row = queue(app).get_row_at(0)
+        assert str(row[-1]) == "conflicting" and str(row[-3]) == "decided"
+        assert "1/5" not in str(app.screen.query_one("#filters").render())
+        assert "4 pending" in str(app.screen.query_one("#filters").render())
+
+
 async def test_help_lists_every_binding(store: Store) -> None:
     app = make_app(store)
     async with app.run_test(size=(100, 60)) as pilot:

@@ -125,16 +125,41 @@ class MainScreen(Screen[None]):
         self.records = self.app.verdicts.claims("all", annotator=self.app.annotator)
         self._show_queue(select)
 
+    def refresh_claim(self, claim_id: str, select: str | None = None) -> None:
+        """Re-read one claim after a write and redraw only its row (a long queue stays fast)."""
+        record = self.app.verdicts.claim(claim_id, annotator=self.app.annotator)
+        where = next((i for i, r in enumerate(self.records) if r.id == claim_id), None)
+        queue = self.query_one(ClaimQueue)
+        if record is None or where is None:
+            self.reload(select=select or claim_id)
+            return
+        self.records[where] = record
+        shown = queue.index_of(claim_id) is not None
+        if q.matches(record, self.view) and shown:
+            queue.update_record(record)
+        elif shown:
+            queue.remove_record(claim_id)
+        elif q.matches(record, self.view):
+            self._show_queue(select or claim_id)  # it re-enters the view: rebuild the order
+            return
+        queue.select(select or claim_id)
+        self._update_counts()
+        self._show_claim(queue.current)
+
+    def _update_counts(self) -> None:
+        pending = sum(r.status == "pending" for r in self.records)
+        shown = len(self.query_one(ClaimQueue).records)
+        self.query_one("#filters", Static).update(
+            f"{shown}/{len(self.records)} claims · {pending} pending │ {self.view.describe()}"
+        )
+
     def _show_queue(self, select: str | None = None) -> None:
         shown = q.apply(self.records, self.view)
         queue = self.query_one(ClaimQueue)
         if select is None and queue.current is not None:
             select = queue.current.id
         queue.show(shown, select=select)
-        pending = sum(r.status == "pending" for r in self.records)
-        self.query_one("#filters", Static).update(
-            f"{len(shown)}/{len(self.records)} claims · {pending} pending │ {self.view.describe()}"
-        )
+        self._update_counts()
         self._show_claim(queue.current)
 
     def _show_claim(self, record: ClaimRecord | None) -> None:
@@ -153,7 +178,13 @@ class MainScreen(Screen[None]):
         suggestion = None if record is None else record.suggestion
         ids = [] if suggestion is None else [e.passage_id for e in suggestion.evidence]
         passages = self.app.store.passages_by_id(ids)
-        panel.show(evidence_rows(suggestion, passages), cited)
+        if record is None:
+            empty = ""
+        elif suggestion is None:
+            empty = "No suggestion yet: this claim has not been verified (`workbench verify`)."
+        else:
+            empty = "No evidence: the judge saw no passages for this claim."
+        panel.show(evidence_rows(suggestion, passages), cited, empty)
         if refocus:
             self.call_after_refresh(lambda: panel.focus_first() or self.focus_queue())
 
@@ -203,7 +234,7 @@ class MainScreen(Screen[None]):
         target = record.id if after is None else queue.records[after].id
         if not self._record(record, verdict):
             return
-        self.reload(select=target)
+        self.refresh_claim(record.id, select=target)
         left = "" if after is not None else " · no pending claims left"
         self.notify(f"{record.id}: {verdict.replace('_', ' ')}{left}", timeout=2)
 
@@ -222,7 +253,7 @@ class MainScreen(Screen[None]):
         self.cited.pop(entry.claim_id, None)
         if undone is not None and undone.note:
             self.notes[entry.claim_id] = undone.note
-        self.reload(select=entry.claim_id)
+        self.refresh_claim(entry.claim_id)
         was = "" if undone is None or undone.verdict is None else f" ({undone.verdict.value})"
         self.notify(f"Undid your verdict on {entry.claim_id}{was}", timeout=3)
 
@@ -230,7 +261,7 @@ class MainScreen(Screen[None]):
         """A decided claim's note or citations changed: record the same verdict again."""
         if record.status == "decided" and record.verdict is not None:
             if self._record(record, record.verdict.value):
-                self.reload(select=record.id)
+                self.refresh_claim(record.id)
                 self.notify(f"{what} saved with your verdict on {record.id}", timeout=2)
         else:
             self._show_claim(record)
@@ -367,9 +398,11 @@ class MainScreen(Screen[None]):
         self.reload(select=message.claim_id)
         if not self.verifying:
             self._progress("", None)
+        hidden = self.query_one(ClaimQueue).index_of(message.claim_id) is None
         self.notify(
             f"Added {message.claim_id}: suggested {message.verdict.replace('_', ' ')} "
-            f"({message.confidence:.2f}) in {message.seconds:.1f} s",
+            f"({message.confidence:.2f}) in {message.seconds:.1f} s"
+            + (" — hidden by the current filters" if hidden else ""),
             timeout=4,
         )
 

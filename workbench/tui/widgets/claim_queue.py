@@ -18,6 +18,7 @@ VERDICT_STYLE = {
     "conflicting": "bold yellow",
     "not_enough_info": "bold",
 }
+COLUMN_WIDTHS = {"status": 7, "suggestion": 16, "verdict": 11}
 WIDE = 110  # at this width and above the queue also shows claim ids
 
 
@@ -70,14 +71,12 @@ class ClaimQueue(DataTable):
         if wide:
             self.add_column("ID", key="id")
         cells = [self._cells(r) for r in self.records]
-        fixed = (12 + 2 if wide else 0) + 9
-        for col, head in ((2, "Suggestion"), (3, "Verdict")):
-            fixed += 2 + max([len(head)] + [c[col].cell_len for c in cells])
+        # Fixed widths: a verdict recorded later is redrawn in place, without re-measuring.
+        fixed = (12 + 2 if wide else 0) + sum(w + 2 for w in COLUMN_WIDTHS.values())
         claim_width = max(16, width - fixed - 4)
         self.add_column("Claim", key="claim")
-        self.add_column("Status", key="status")
-        self.add_column("Suggestion", key="suggestion")
-        self.add_column("Verdict", key="verdict")
+        for key, w in COLUMN_WIDTHS.items():
+            self.add_column(key.capitalize(), key=key, width=w)
         for r, row_cells in zip(self.records, cells, strict=True):
             first: list[object] = [Text(r.id, style="dim")] if wide else []
             first.append(shorten(r.text, claim_width))
@@ -87,6 +86,29 @@ class ClaimQueue(DataTable):
             row = min(keep, len(self.records) - 1)
         if self.records:
             self.move_cursor(row=max(0, row), animate=False)
+        self.post_message(ClaimHighlighted(self.current.id if self.current else None))
+
+    def update_record(self, record: ClaimRecord) -> bool:
+        """Redraw one claim's row in place (cheap on a long queue); False if it is not shown."""
+        row = self.index_of(record.id)
+        if row is None:
+            return False
+        self.records[row] = record
+        cells = self._cells(record)
+        for key, cell in zip(("status", "suggestion", "verdict"), cells[1:], strict=True):
+            self.update_cell(record.id, key, cell)
+        return True
+
+    def remove_record(self, claim_id: str) -> None:
+        row = self.index_of(claim_id)
+        if row is not None:
+            del self.records[row]
+            self.remove_row(claim_id)
+
+    def select(self, claim_id: str | None) -> None:
+        row = self.index_of(claim_id)
+        if row is not None:
+            self.move_cursor(row=row, animate=False)
         self.post_message(ClaimHighlighted(self.current.id if self.current else None))
 
     @staticmethod

@@ -128,16 +128,19 @@ class EvidencePanel(VerticalScroll):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.cited: set[str] = set()
         self.current: str | None = None
+        self.empty = ""
 
-    def show(self, rows: Sequence[EvidenceRow], cited: Iterable[str]) -> None:
+    def show(self, rows: Sequence[EvidenceRow], cited: Iterable[str], empty: str = "") -> None:
+        """Show ``rows``; ``empty`` is the text to show when there are none."""
         self.cited = set(cited)
+        self.empty = empty
         decisive = [r for r in rows if r.stance != "neutral"]
         self.current = decisive[0].passage_id if decisive else None
         self.rows = tuple(rows)
 
     def compose(self) -> ComposeResult:
         if not self.rows:
-            yield Static("No evidence: the judge saw no passages for this claim.", classes="empty")
+            yield Static(self.empty, classes="empty")
             return
         for stance, title, collapsed in SECTIONS:
             rows = [r for r in self.rows if r.stance == stance]
