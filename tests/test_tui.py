@@ -235,6 +235,21 @@ async def test_evidence_lists_split_by_stance_with_neutral_collapsed(store: Stor
         assert "supports 0.86" in head and "004_a16462e2f99a91d2.txt" in head
 
 
+async def test_arrows_walk_the_evidence_and_return_to_the_queue(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test() as pilot:
+        await pilot.press("enter")
+        assert app.focused.id == "list-supports"
+        await pilot.press("down", "down", "down", "down", "down")  # stops at the last section
+        assert app.screen.query_one(EvidencePanel) in app.focused.ancestors
+        await pilot.press("enter")  # expands the neutral section
+        await pilot.press("down")
+        assert app.focused.id == "list-neutral"
+        for _ in range(12):
+            await pilot.press("k")
+        assert app.focused is queue(app)
+
+
 async def test_enter_on_a_passage_opens_its_document_at_the_passage(store: Store) -> None:
     app = make_app(store)
     async with app.run_test() as pilot:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -35,7 +36,7 @@ def _sections() -> list[tuple[str, list[Binding]]]:
     from workbench.tui.widgets.claim_queue import ClaimQueue
     from workbench.tui.widgets.evidence import EvidenceList
 
-    def of(*classes: type) -> list[Binding]:
+    def of(*classes: Any) -> list[Binding]:
         return [b for c in classes for b in c.BINDINGS if isinstance(b, Binding)]
 
     return [

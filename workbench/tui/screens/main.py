@@ -186,7 +186,11 @@ class MainScreen(Screen[None]):
             empty = "No evidence: the judge saw no passages for this claim."
         panel.show(evidence_rows(suggestion, passages), cited, empty)
         if refocus:
-            self.call_after_refresh(lambda: panel.focus_first() or self.focus_queue())
+            self.call_after_refresh(self._refocus_evidence)
+
+    def _refocus_evidence(self) -> None:
+        if not self.query_one(EvidencePanel).focus_first():
+            self.focus_queue()
 
     def _cited(self, record: ClaimRecord | None) -> set[str]:
         if record is None:
@@ -361,10 +365,12 @@ class MainScreen(Screen[None]):
         while self._to_verify and not worker.is_cancelled:
             text = self._to_verify.popleft()
             started = time.perf_counter()
+
+            def on_stage(stage: str, text: str = text) -> None:
+                self.post_message(VerifyProgress(text, stage))
+
             try:
-                result = self.app.verify(
-                    text, lambda stage, t=text: self.post_message(VerifyProgress(t, stage))
-                )
+                result = self.app.verify(text, on_stage)
             except WorkbenchError as exc:
                 self.post_message(VerifyFailed(text, str(exc)))
                 continue

@@ -107,13 +107,13 @@ class EvidenceList(ListView):
 
     def action_cursor_down(self) -> None:
         if self.index is None or self.index >= len(self) - 1:
-            self.screen.focus_next()
+            self.query_ancestor(EvidencePanel).action_step(1)
         else:
             super().action_cursor_down()
 
     def action_cursor_up(self) -> None:
         if not self.index:
-            self.screen.focus_previous()
+            self.query_ancestor(EvidencePanel).action_step(-1)
         else:
             super().action_cursor_up()
 
@@ -122,6 +122,13 @@ class EvidencePanel(VerticalScroll):
     """Set ``rows`` and ``cited`` with ``show``; posts EvidenceHighlighted and OpenPassage."""
 
     can_focus = False  # the lists inside take focus; the panel scrolls to follow them
+    # On a section title (the lists handle these keys themselves): move on through the panel.
+    BINDINGS = [
+        Binding("down", "step(1)", show=False),
+        Binding("j", "step(1)", "Next passage", show=False, id="down"),
+        Binding("up", "step(-1)", show=False),
+        Binding("k", "step(-1)", "Previous passage", show=False, id="up"),
+    ]
     rows: reactive[tuple[EvidenceRow, ...]] = reactive((), recompose=True)
 
     def __init__(self, **kwargs: object) -> None:
@@ -173,6 +180,17 @@ class EvidencePanel(VerticalScroll):
         (self.cited.add if cited else self.cited.discard)(item.row.passage_id)
         item.set_cited(cited)
         return item.row.passage_id, cited
+
+    def action_step(self, direction: int) -> None:
+        """Focus the next (1) or previous (-1) list or section title; up from the top
+        returns to the claim queue, down from the bottom stays put."""
+        chain = self.screen.focus_chain
+        focused = self.screen.focused
+        if focused not in chain:
+            return
+        i = chain.index(focused) + direction
+        if 0 <= i < len(chain) and (direction < 0 or self in chain[i].ancestors):
+            chain[i].focus()
 
     def focus_first(self) -> bool:
         """Focus the first list in an expanded section; False when there is none."""
