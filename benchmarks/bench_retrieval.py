@@ -46,7 +46,11 @@ def build(path: Path, n: int) -> float:
             body = "\n".join(chunk)
             passages, offset = [], 0
             for i, t in enumerate(chunk):
-                passages.append(Passage(f"{doc_id}:{i:04d}", doc_id, f"doc{d}.txt", offset, offset + len(t), t, i))
+                passages.append(
+                    Passage(
+                        f"{doc_id}:{i:04d}", doc_id, f"doc{d}.txt", offset, offset + len(t), t, i
+                    )
+                )
                 offset += len(t) + 1
             st.upsert_vectors(passages, np.asarray(emb.embed(chunk)))
             st.db.execute("BEGIN")
@@ -97,7 +101,9 @@ def measure(path: Path, queries: list[str]) -> dict[str, float]:
             t0 = time.perf_counter()
             retriever.search(q, k=10)
             ours.append(time.perf_counter() - t0)
-        client = chromadb.PersistentClient(path=str(path / "chroma"), settings=Settings(anonymized_telemetry=False))
+        client = chromadb.PersistentClient(
+            path=str(path / "chroma"), settings=Settings(anonymized_telemetry=False)
+        )
         lc = Chroma(client=client, collection_name="passages", embedding_function=LCHash())
         lc.similarity_search(queries[0], k=10)
         theirs = []
@@ -106,8 +112,10 @@ def measure(path: Path, queries: list[str]) -> dict[str, float]:
             lc.similarity_search(q, k=10)
             theirs.append(time.perf_counter() - t0)
     out.update(
-        ours_p50_ms=1000 * statistics.median(ours), ours_p95_ms=1000 * pct(ours, 0.95),
-        lc_p50_ms=1000 * statistics.median(theirs), lc_p95_ms=1000 * pct(theirs, 0.95),
+        ours_p50_ms=1000 * statistics.median(ours),
+        ours_p95_ms=1000 * pct(ours, 0.95),
+        lc_p50_ms=1000 * statistics.median(theirs),
+        lc_p95_ms=1000 * pct(theirs, 0.95),
     )
     return out
 
@@ -118,7 +126,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     rng = random.Random(1)
-    queries = [" ".join(t.split()[:12]) for t in rng.sample(synthetic_texts(5000, seed=2), args.queries)]
+    queries = [
+        " ".join(t.split()[:12]) for t in rng.sample(synthetic_texts(5000, seed=2), args.queries)
+    ]
     for n in args.sizes:
         work = Path(tempfile.mkdtemp(prefix=f"bench-ret-{n}-"))
         build_s = build(work / "store", n)

@@ -20,8 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def claims(repeat: int) -> list[str]:
-    base = [line for line in (ROOT / "samples" / "claims.txt").read_text().splitlines()
-            if line.strip() and not line.startswith("#")]
+    base = [
+        line
+        for line in (ROOT / "samples" / "claims.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     dev = ROOT.parent / "shared" / "eval" / "seed_dev_claims.jsonl"
     if dev.exists():
         base += [json.loads(line)["claim"] for line in dev.read_text().splitlines() if line.strip()]

@@ -65,8 +65,11 @@ def test_report_over_a_log(log: VerdictLog) -> None:
     claims = [log.add_claim(f"Claim {i}") for i in range(6)]
     ids = [c.id for c in claims]
     for claim in claims[:4]:  # the machine suggested 'supported' for the first four
-        log.add_suggestion(VerificationResult(claim=claim, verdict=VerdictLabel.SUPPORTED,
-                                              confidence=0.7, judge="fake"))
+        log.add_suggestion(
+            VerificationResult(
+                claim=claim, verdict=VerdictLabel.SUPPORTED, confidence=0.7, judge="fake"
+            )
+        )
     ana = ["supported", "supported", "refuted", "refuted", "supported", "refuted"]
     bob = ["supported", "refuted", "refuted", "refuted", "supported", None]
     for cid, a, b in zip(ids, ana, bob, strict=True):

@@ -36,20 +36,32 @@ def log(tmp_path: Path) -> Iterator[VerdictLog]:
 
 def add_passage(log: VerdictLog, pid: str, text: str, source: str) -> Passage:
     db = log.store.db
-    db.execute("INSERT INTO documents (id, source, text, file_hash, cleaning, ingested_at)"
-               " VALUES (?, ?, ?, 'h', '{}', 'now')", ("d" + pid, source, text))
-    db.execute('INSERT INTO passages (id, doc_id, idx, start, "end", text) VALUES (?,?,0,0,?,?)',
-               (pid, "d" + pid, len(text), text))
+    db.execute(
+        "INSERT INTO documents (id, source, text, file_hash, cleaning, ingested_at)"
+        " VALUES (?, ?, ?, 'h', '{}', 'now')",
+        ("d" + pid, source, text),
+    )
+    db.execute(
+        'INSERT INTO passages (id, doc_id, idx, start, "end", text) VALUES (?,?,0,0,?,?)',
+        (pid, "d" + pid, len(text), text),
+    )
     return Passage(id=pid, doc_id="d" + pid, source=source, start=0, end=len(text), text=text)
 
 
-def suggest(log: VerdictLog, claim: Claim, passage: Passage, verdict: VerdictLabel,
-            confidence: float) -> int:
+def suggest(
+    log: VerdictLog, claim: Claim, passage: Passage, verdict: VerdictLabel, confidence: float
+) -> int:
     j = StanceJudgement(stance=Stance.SUPPORTS, probs={}, judge="fake")
     ev = Evidence(passage=passage, stance=Stance.SUPPORTS, score=0.9, relevance=0.5, judgement=j)
-    return log.add_suggestion(VerificationResult(claim=claim, verdict=verdict,
-                                                 confidence=confidence, supporting=(ev,),
-                                                 judge="fake-judge"))
+    return log.add_suggestion(
+        VerificationResult(
+            claim=claim,
+            verdict=verdict,
+            confidence=confidence,
+            supporting=(ev,),
+            judge="fake-judge",
+        )
+    )
 
 
 def read_csv(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
@@ -93,8 +105,9 @@ def test_bom_for_spreadsheets(log: VerdictLog, tmp_path: Path) -> None:
     assert read_csv(out, encoding="utf-8-sig")[0]["claim"] == "Кошка"
 
 
-@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)",
-                                  "\tcmd", "\rcmd"])
+@pytest.mark.parametrize(
+    "cell", ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
+)
 def test_neutralise(cell: str) -> None:
     assert neutralise(cell) == "'" + cell
 
@@ -125,7 +138,7 @@ def test_formula_cells_are_neutralised_in_csv_but_exact_in_jsonl(
 
 def test_suggestion_and_evidence_columns(log: VerdictLog, tmp_path: Path) -> None:
     p1 = add_passage(log, "p1", "The bridge\nopened in 1932.", "docs/a.txt")
-    p2 = add_passage(log, "p2", "It, \"reportedly\", opened later.", "docs/b.txt")
+    p2 = add_passage(log, "p2", 'It, "reportedly", opened later.', "docs/b.txt")
     agree = log.add_claim("The bridge opened in 1932.")
     differ = log.add_claim("The bridge opened in 1950.")
     bare = log.add_claim("No suggestion here.")
@@ -139,7 +152,10 @@ def test_suggestion_and_evidence_columns(log: VerdictLog, tmp_path: Path) -> Non
     rows = {r["claim_id"]: r for r in read_csv(out)}
     a = rows[agree.id]
     assert (a["suggested_verdict"], a["suggested_confidence"], a["agrees_with_suggestion"]) == (
-        "supported", "0.910", "true")
+        "supported",
+        "0.910",
+        "true",
+    )
     assert a["evidence_ids"].split("\n") == ["p1", "p2"]
     assert a["evidence_sources"].split("\n") == ["docs/a.txt", "docs/b.txt"]
     assert a["evidence_quotes"].split("\n") == ["The bridge opened in 1932.", p2.text]
@@ -149,9 +165,7 @@ def test_suggestion_and_evidence_columns(log: VerdictLog, tmp_path: Path) -> Non
     assert (b["suggested_verdict"], b["agrees_with_suggestion"], b["evidence_ids"]) == ("", "", "")
 
 
-def test_default_is_current_verdicts_history_is_everything(
-    log: VerdictLog, tmp_path: Path
-) -> None:
+def test_default_is_current_verdicts_history_is_everything(log: VerdictLog, tmp_path: Path) -> None:
     c1, c2, pending = (log.add_claim(t) for t in ("One", "Two", "Three"))
     log.record(c1.id, "supported", annotator="ana")
     log.record(c1.id, "refuted", annotator="ana")
@@ -162,7 +176,8 @@ def test_default_is_current_verdicts_history_is_everything(
     assert export(log, "csv", cur) == 1
     rows = read_csv(cur)
     assert [(r["claim_id"], r["verdict"], r["annotator"]) for r in rows] == [
-        (c1.id, "conflicting", "bob")]
+        (c1.id, "conflicting", "bob")
+    ]
     assert pending.id not in cur.read_text(encoding="utf-8")
     ana = tmp_path / "ana.csv"
     export(log, "csv", ana, annotator="ana")

@@ -56,6 +56,7 @@ def name_of(source: str) -> str:
 
 # -- sentences ------------------------------------------------------------------------------
 
+
 def test_sentence_offsets_are_exact_and_cleaning_is_applied(store):
     seen = []
     for doc in store.documents():
@@ -88,21 +89,33 @@ def test_repeated_paragraphs_are_flagged_not_lost(store):
 def test_line_breaks_end_headlines_and_bylines():
     text = "A Headline Without a Stop\nBody text says 3 things. Then more.\n\nAli Beman, Head"
     spans = [text[s:e] for s, e, _ in split_spans(text)]
-    assert spans == ["A Headline Without a Stop", "Body text says 3 things.", "Then more.",
-                     "Ali Beman, Head"]
+    assert spans == [
+        "A Headline Without a Stop",
+        "Body text says 3 things.",
+        "Then more.",
+        "Ali Beman, Head",
+    ]
 
 
 def test_dropped_spans_read_any_record_shape():
-    record = {"dropped": [{"start": 5, "end": 9, "reason": "boilerplate"}],
-              "other": {"nested": [{"start": 20, "end": 30}]}, "count": 2}
+    record = {
+        "dropped": [{"start": 5, "end": 9, "reason": "boilerplate"}],
+        "other": {"nested": [{"start": 20, "end": 30}]},
+        "count": 2,
+    }
     assert dropped_spans(record) == [(5, 9, "boilerplate"), (20, 30, "")]
     doc = Document("d", "d.txt", "Keep this one. Also read\nDrop me too. Keep that.")
-    cleaning = {"dropped": [{"start": 15, "end": 24, "reason": "boilerplate"},
-                            {"start": 25, "end": 37, "reason": "boilerplate"}]}
+    cleaning = {
+        "dropped": [
+            {"start": 15, "end": 24, "reason": "boilerplate"},
+            {"start": 25, "end": 37, "reason": "boilerplate"},
+        ]
+    }
     assert [s.text for s in document_sentences(doc, cleaning)] == ["Keep this one.", "Keep that."]
 
 
 # -- check-worthiness -----------------------------------------------------------------------
+
 
 def test_labels_fixture_matches_the_corpus():
     rows = labels()
@@ -125,14 +138,22 @@ def test_offline_ranker_precision_at_20():
 @pytest.mark.parametrize(
     ("high", "low"),
     [
-        ("The United States voted against a UN resolution on 24 February 2025.",
-         "I believe this should be the foundation of our new alliance."),
-        ("Kremlin adviser Yuri Ushakov confirmed that Putin had delivered signals.",
-         "Putin may perhaps be open to a deal, it seems."),
-        ("Trump announced new sanctions on Russia last week.",
-         "Can the Putin-Trump dynamic pivot towards peace?"),
-        ("Lavrov said Russia insists on the demilitarisation of Ukraine.",
-         "Putin’s Real Focus: NATO, Not Just Territory"),
+        (
+            "The United States voted against a UN resolution on 24 February 2025.",
+            "I believe this should be the foundation of our new alliance.",
+        ),
+        (
+            "Kremlin adviser Yuri Ushakov confirmed that Putin had delivered signals.",
+            "Putin may perhaps be open to a deal, it seems.",
+        ),
+        (
+            "Trump announced new sanctions on Russia last week.",
+            "Can the Putin-Trump dynamic pivot towards peace?",
+        ),
+        (
+            "Lavrov said Russia insists on the demilitarisation of Ukraine.",
+            "Putin’s Real Focus: NATO, Not Just Territory",
+        ),
     ],
 )
 def test_factual_beats_opinion_hedge_question_headline(high, low):
@@ -151,14 +172,18 @@ def test_scores_are_deterministic_and_explained():
 
 # -- decontextualisation --------------------------------------------------------------------
 
-STANOVAYA = ("Tatiana Stanovaya, a senior fellow at the Carnegie Russia Eurasia Center, said "
-             "Putin is more concerned about Ukraine’s political and military alignment than "
-             "about physical borders.")
+STANOVAYA = (
+    "Tatiana Stanovaya, a senior fellow at the Carnegie Russia Eurasia Center, said "
+    "Putin is more concerned about Ukraine’s political and military alignment than "
+    "about physical borders."
+)
 
 
 def test_trailing_pronoun_resolved_to_the_one_compatible_person():
-    quote = ("“The most important thing for Putin is NATO and these firm guarantees that Ukraine "
-             "will not join NATO,” she explained.")
+    quote = (
+        "“The most important thing for Putin is NATO and these firm guarantees that Ukraine "
+        "will not join NATO,” she explained."
+    )
     doc = "For Vladimir Putin, a handshake matters.\n" + STANOVAYA + "\n" + quote
     result = decontextualise(quote, [STANOVAYA], document=doc)
     assert result.text == quote.replace("she explained", "Tatiana Stanovaya explained")
@@ -168,9 +193,11 @@ def test_trailing_pronoun_resolved_to_the_one_compatible_person():
 def test_leading_pronoun_and_possessive_resolved():
     context = ["Sergei Markov, a pro-Kremlin political analyst, spoke on Monday."]
     assert decontextualise("He said Russia needs Trump.", context).text == (
-        "Sergei Markov said Russia needs Trump.")
+        "Sergei Markov said Russia needs Trump."
+    )
     assert decontextualise("His remarks were broadcast on Channel One.", context).text == (
-        "Sergei Markov’s remarks were broadcast on Channel One.")
+        "Sergei Markov’s remarks were broadcast on Channel One."
+    )
 
 
 def test_role_reference_resolved_only_to_a_named_person():
@@ -188,9 +215,14 @@ def test_role_reference_resolved_only_to_a_named_person():
     ("sentence", "context", "why"),
     [
         # Two men in the previous sentence: "he" could be either.
-        ("“It is probably better for us to meet,” he said in January.",
-         ["Putin’s public statements show openness toward dialogue with Donald Trump, "
-          "Vladimir Putin's rival."], "ambiguous"),
+        (
+            "“It is probably better for us to meet,” he said in January.",
+            [
+                "Putin’s public statements show openness toward dialogue with Donald Trump, "
+                "Vladimir Putin's rival."
+            ],
+            "ambiguous",
+        ),
         # An unknown name might be the antecedent: keep.
         ("He denied it.", ["Vladimir Putin met Zelbor Quandt on Monday."], "ambiguous"),
         # Nobody named at all (an unknown place name counts as "maybe a person": still kept).
@@ -215,31 +247,41 @@ def test_quotations_are_never_rewritten():
 
 def test_discourse_openers_cut_only_when_a_sentence_remains():
     assert strip_discourse("However, the past six months had failed to yield progress.") == (
-        "The past six months had failed to yield progress.")
+        "The past six months had failed to yield progress."
+    )
     assert strip_discourse("But, of course, the issue of Ukraine cannot be resolved soon.") == (
-        "The issue of Ukraine cannot be resolved soon.")
+        "The issue of Ukraine cannot be resolved soon."
+    )
     assert strip_discourse("It is no secret that Europe is rearming quickly now.") == (
-        "Europe is rearming quickly now.")
+        "Europe is rearming quickly now."
+    )
     assert strip_discourse("However, it failed.") == "However, it failed."
     assert strip_discourse("Back then, talks hinted at a summit in Moscow.") == (
-        "Back then, talks hinted at a summit in Moscow.")
+        "Back then, talks hinted at a summit in Moscow."
+    )
 
 
 # -- clustering -----------------------------------------------------------------------------
+
 
 def test_guards():
     assert not compatible("Ukraine will join NATO.", "Ukraine will not join NATO.")
     assert not compatible("A 10-day deadline.", "A 50-day deadline.")
     assert compatible("A 10-day deadline was set.", "The deadline was 10 days.")
     assert quotation("“Trump truly does want to end this war,” a diplomat said.") == (
-        "Trump truly does want to end this war")
+        "Trump truly does want to end this war"
+    )
     assert quotation("He said “no”.") is None
     assert "sanction" in content_words("The sanctions were imposed.")
 
 
 def test_exact_repeats_cluster_with_the_hash_embedder():
-    texts = ["Russia annexed four regions in 2022.", "Witkoff visited Moscow in August.",
-             "Russia annexed four regions in 2022.", "The talks failed."]
+    texts = [
+        "Russia annexed four regions in 2022.",
+        "Witkoff visited Moscow in August.",
+        "Russia annexed four regions in 2022.",
+        "The talks failed.",
+    ]
     result = cluster_texts(texts, HashEmbedder(64), anchors=[True, True, False, False])
     assert result.clusters == [[0, 2], [1]]  # "The talks failed." anchors nothing
 
@@ -268,9 +310,12 @@ def test_sample_corpus_clusters_with_minilm(store):
         assert len(found) == 1, (fragment, found)
         return found[0]
 
-    for fragment in ("not yet achieved clear superiority", "would amount to admitting defeat",
-                     "Trump truly does want to end this war",
-                     "cannot be resolved either in yesterday"):
+    for fragment in (
+        "not yet achieved clear superiority",
+        "would amount to admitting defeat",
+        "Trump truly does want to end this war",
+        "cannot be resolved either in yesterday",
+    ):
         assert DOC_000 in cluster_of(fragment) and DOC_001 in cluster_of(fragment), fragment
     assert cluster_of("briefly sided with Russia at the United Nations") == [DOC_004, DOC_004]
     assert cluster_of("10-day deadline") == [DOC_004, DOC_004]
@@ -280,6 +325,7 @@ def test_sample_corpus_clusters_with_minilm(store):
 
 
 # -- the pipeline ---------------------------------------------------------------------------
+
 
 def test_extract_claims_queues_claims_with_provenance(store):
     report = extract_claims(store, limit=25)
@@ -317,11 +363,15 @@ def test_decontextualised_text_is_queued_with_original_offsets(store):
 def test_empty_store_names_the_fix(tmp_path):
     from workbench.errors import StoreError
 
-    with Store.open(tmp_path / "empty", create=True) as st, pytest.raises(StoreError, match="ingest"):
+    with (
+        Store.open(tmp_path / "empty", create=True) as st,
+        pytest.raises(StoreError, match="ingest"),
+    ):
         extract_claims(st)
 
 
 # -- CLI and layering -----------------------------------------------------------------------
+
 
 def test_cli_extract_json_and_text(store, tmp_path):
     runner = CliRunner()
@@ -346,8 +396,10 @@ def test_cli_errors_and_help(tmp_path):
 
 
 def test_extract_core_is_headless():
-    code = ("import sys, workbench.extract.pipeline, workbench.extract.llm_extract; "
-            "bad = [m for m in ('textual', 'click', 'rich') if m in sys.modules]; "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, workbench.extract.pipeline, workbench.extract.llm_extract; "
+        "bad = [m for m in ('textual', 'click', 'rich') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr

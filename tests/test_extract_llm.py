@@ -27,11 +27,15 @@ except ImportError:
         pytest.skip("tests/llm_server.py is not importable")
 
 
-SENTENCE = ("“The most important thing for Putin is NATO and these firm guarantees that Ukraine "
-            "will not join NATO,” she explained.")
-CONTEXT = ("Tatiana Stanovaya, a senior fellow at the Carnegie Russia Eurasia Center, said Putin "
-           "is more concerned about Ukraine’s political and military alignment than about "
-           "physical borders.")
+SENTENCE = (
+    "“The most important thing for Putin is NATO and these firm guarantees that Ukraine "
+    "will not join NATO,” she explained."
+)
+CONTEXT = (
+    "Tatiana Stanovaya, a senior fellow at the Carnegie Russia Eurasia Center, said Putin "
+    "is more concerned about Ukraine’s political and military alignment than about "
+    "physical borders."
+)
 GROUNDED = "Tatiana Stanovaya said that NATO is the most important thing for Putin."
 INVENTED = "Putin resigned from office in 2024."
 
@@ -46,8 +50,9 @@ class EchoModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "echo"
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
-                  **kwargs: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         self.calls += 1
         prompt = str(messages[-1].content)
         sentence = prompt.split("SENTENCE:", 1)[1].strip()
@@ -77,8 +82,9 @@ def test_grounding_filter_drops_an_invented_claim():
 def test_grounding_measures():
     assert grounding(GROUNDED, SENTENCE, CONTEXT).ok()
     # Words only from the context: grounded overall, but not a claim of this sentence.
-    context_only = grounding("Stanovaya is a senior fellow at the Carnegie Russia Eurasia Center.",
-                             SENTENCE, CONTEXT)
+    context_only = grounding(
+        "Stanovaya is a senior fellow at the Carnegie Russia Eurasia Center.", SENTENCE, CONTEXT
+    )
     assert context_only.support == 1.0 and not context_only.ok()
     # A changed number is never grounded.
     assert not grounding("Ukraine will not join NATO before 2030.", SENTENCE, CONTEXT).ok()
@@ -86,7 +92,9 @@ def test_grounding_measures():
 
 def test_filter_dedupes_and_skips_fragments():
     got = LLMExtractor(FakeListChatModel(responses=["{}"])).filter(
-        [GROUNDED, GROUNDED.upper(), "NATO.", "", 42], SENTENCE, CONTEXT  # type: ignore[list-item]
+        [GROUNDED, GROUNDED.upper(), "NATO.", "", 42],
+        SENTENCE,
+        CONTEXT,  # type: ignore[list-item]
     )
     assert got.kept == (GROUNDED,)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from helpers.pdf import make_pdf
+
 from workbench.cli import main
 from workbench.embedding import HashEmbedder
 from workbench.errors import InputError, ModelError, StoreError

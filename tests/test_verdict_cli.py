@@ -24,15 +24,23 @@ cli = click.Group("workbench", commands=verdicts.commands)
 def store_dir(tmp_path: Path) -> Path:
     with Store.open(tmp_path / "s", create=True) as s:
         log = VerdictLog(s)
-        first = log.add_claim("The bridge opened in 1932.",
-                              appearances=[Appearance("news/a.txt", 10, 36)])
+        first = log.add_claim(
+            "The bridge opened in 1932.", appearances=[Appearance("news/a.txt", 10, 36)]
+        )
         log.add_claim("Кошка, 猫 and گربه are cats")
-        log.add_suggestion(VerificationResult(claim=first, verdict=VerdictLabel.SUPPORTED,
-                                              confidence=0.83, judge="fake"))
-        s.db.execute("INSERT INTO documents (id, source, text, file_hash, cleaning, ingested_at)"
-                     " VALUES ('d1', 'news/a.txt', 'It opened in 1932.', 'h', '{}', 'now')")
-        s.db.execute('INSERT INTO passages (id, doc_id, idx, start, "end", text)'
-                     " VALUES ('p1', 'd1', 0, 0, 18, 'It opened in 1932.')")
+        log.add_suggestion(
+            VerificationResult(
+                claim=first, verdict=VerdictLabel.SUPPORTED, confidence=0.83, judge="fake"
+            )
+        )
+        s.db.execute(
+            "INSERT INTO documents (id, source, text, file_hash, cleaning, ingested_at)"
+            " VALUES ('d1', 'news/a.txt', 'It opened in 1932.', 'h', '{}', 'now')"
+        )
+        s.db.execute(
+            'INSERT INTO passages (id, doc_id, idx, start, "end", text)'
+            " VALUES ('p1', 'd1', 0, 0, 18, 'It opened in 1932.')"
+        )
     return tmp_path / "s"
 
 
@@ -51,16 +59,29 @@ def run(*args: str, ok: bool = True) -> click.testing.Result:
 def log_rows(store_dir: Path) -> list[tuple[object, ...]]:
     db = sqlite3.connect(store_dir / "workbench.db")
     try:
-        return db.execute("SELECT claim_id, action, verdict, annotator, note, evidence_ids"
-                          " FROM verdicts ORDER BY id").fetchall()
+        return db.execute(
+            "SELECT claim_id, action, verdict, annotator, note, evidence_ids"
+            " FROM verdicts ORDER BY id"
+        ).fetchall()
     finally:
         db.close()
 
 
 def test_verdict_records_and_undo(store_dir: Path) -> None:
     cid = ids(store_dir)[0]
-    out = run("verdict", cid, "refuted", "--note", "It was 1933", "--evidence", "p1",
-              "--annotator", "ana", "--store", str(store_dir)).output
+    out = run(
+        "verdict",
+        cid,
+        "refuted",
+        "--note",
+        "It was 1933",
+        "--evidence",
+        "p1",
+        "--annotator",
+        "ana",
+        "--store",
+        str(store_dir),
+    ).output
     assert "Recorded #1" in out and "refuted" in out
     assert log_rows(store_dir) == [(cid, "decide", "refuted", "ana", "It was 1933", '["p1"]')]
     out = run("verdict", cid, "--undo", "--annotator", "ana", "--store", str(store_dir)).output
@@ -82,8 +103,7 @@ def test_undo_command_for_scripts(store_dir: Path) -> None:
     run("verdict", b, "refuted", "--annotator", "ana", "--store", str(store_dir))
     assert b in run("undo", "--annotator", "ana", "--store", str(store_dir)).output
     assert a in run("undo", a, "--annotator", "ana", "--store", str(store_dir)).output
-    assert "Nothing to undo" in run("undo", "--annotator", "ana",
-                                    "--store", str(store_dir)).output
+    assert "Nothing to undo" in run("undo", "--annotator", "ana", "--store", str(store_dir)).output
 
 
 def test_annotator_from_env_then_config_then_login(
@@ -106,21 +126,28 @@ def test_annotator_from_env_then_config_then_login(
     assert [r[3] for r in log_rows(store_dir)] == ["from-env", "from-config", "from-login"]
 
 
-@pytest.mark.parametrize("args,message", [
-    (["verdict", "nope", "supported"], "Unknown claim id 'nope'"),
-    (["verdict", "{cid}", "true"], "Unknown verdict 'true'"),
-    (["verdict", "{cid}", "supported", "--evidence", "p-missing"], "Unknown evidence passage"),
-    (["verdict", "{cid}"], "Give a VERDICT"),
-    (["verdict", "{cid}", "refuted", "--undo"], "--undo takes only CLAIM_ID"),
-    (["undo", "nope"], "Unknown claim id"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["verdict", "nope", "supported"], "Unknown claim id 'nope'"),
+        (["verdict", "{cid}", "true"], "Unknown verdict 'true'"),
+        (["verdict", "{cid}", "supported", "--evidence", "p-missing"], "Unknown evidence passage"),
+        (["verdict", "{cid}"], "Give a VERDICT"),
+        (["verdict", "{cid}", "refuted", "--undo"], "--undo takes only CLAIM_ID"),
+        (["undo", "nope"], "Unknown claim id"),
+    ],
+)
 def test_errors_are_one_line_and_change_nothing(
     store_dir: Path, args: list[str], message: str
 ) -> None:
     cid = ids(store_dir)[0]
     before = (store_dir / "workbench.db").read_bytes()
-    argv = [a.replace("{cid}", cid) for a in args] + ["--annotator", "ana",
-                                                     "--store", str(store_dir)]
+    argv = [a.replace("{cid}", cid) for a in args] + [
+        "--annotator",
+        "ana",
+        "--store",
+        str(store_dir),
+    ]
     result = run(*argv, ok=False)
     assert result.exit_code != 0
     assert message in result.output
@@ -143,8 +170,9 @@ def test_newer_schema_store_is_refused_and_unchanged(store_dir: Path) -> None:
     db.commit()
     db.close()
     before = log_rows(store_dir)
-    result = run("verdict", cid, "supported", "--annotator", "ana", "--store", str(store_dir),
-                 ok=False)
+    result = run(
+        "verdict", cid, "supported", "--annotator", "ana", "--store", str(store_dir), ok=False
+    )
     assert result.exit_code == 1 and "newer workbench" in result.output
     assert "Traceback" not in result.output
     assert log_rows(store_dir) == before
@@ -153,13 +181,16 @@ def test_newer_schema_store_is_refused_and_unchanged(store_dir: Path) -> None:
 def test_claims_json_and_table(store_dir: Path) -> None:
     first, second = ids(store_dir)
     run("verdict", second, "not_enough_info", "--annotator", "ana", "--store", str(store_dir))
-    data = json.loads(run("claims", "--status", "all", "--json",
-                          "--store", str(store_dir)).stdout)
+    data = json.loads(run("claims", "--status", "all", "--json", "--store", str(store_dir)).stdout)
     assert [d["id"] for d in data] == [first, second]
     for d in data:
         assert {"id", "text", "status", "suggestion", "verdict", "appearances"} <= set(d)
     assert data[0]["appearances"][0] | {"doc_id": None} == {
-        "source": "news/a.txt", "start": 10, "end": 36, "doc_id": None}
+        "source": "news/a.txt",
+        "start": 10,
+        "end": 36,
+        "doc_id": None,
+    }
     assert data[0]["suggestion"]["verdict"] == "supported"
     assert data[0]["suggestion"]["confidence"] == 0.83
     assert (data[1]["status"], data[1]["verdict"]) == ("decided", "not_enough_info")
@@ -168,8 +199,12 @@ def test_claims_json_and_table(store_dir: Path) -> None:
     assert [d["id"] for d in pending] == [first]
     table = run("claims", "--status", "all", "--store", str(store_dir)).output
     assert first in table and second in table and "supported 0.83" in table
-    assert "No decided claims" in run("claims", "--status", "decided", "--annotator", "bob",
-                                      "--store", str(store_dir)).output
+    assert (
+        "No decided claims"
+        in run(
+            "claims", "--status", "decided", "--annotator", "bob", "--store", str(store_dir)
+        ).output
+    )
 
 
 def test_history_command(store_dir: Path) -> None:
@@ -183,8 +218,19 @@ def test_history_command(store_dir: Path) -> None:
 
 def test_export_command(store_dir: Path, tmp_path: Path) -> None:
     first, second = ids(store_dir)
-    run("verdict", first, "supported", "--annotator", "ana", "--evidence", "p1",
-        "--note", "=cmd|' /C calc'!A0", "--store", str(store_dir))
+    run(
+        "verdict",
+        first,
+        "supported",
+        "--annotator",
+        "ana",
+        "--evidence",
+        "p1",
+        "--note",
+        "=cmd|' /C calc'!A0",
+        "--store",
+        str(store_dir),
+    )
     run("verdict", second, "refuted", "--annotator", "ana", "--store", str(store_dir))
     run("undo", second, "--annotator", "ana", "--store", str(store_dir))
     out = tmp_path / "v.csv"
@@ -197,7 +243,10 @@ def test_export_command(store_dir: Path, tmp_path: Path) -> None:
     assert row["evidence_quotes"] == "It opened in 1932."
     stdout = run("export", "--history", "--format", "jsonl", "--store", str(store_dir)).stdout
     assert [json.loads(line)["action"] for line in stdout.splitlines()] == [
-        "decide", "decide", "retract"]
+        "decide",
+        "decide",
+        "retract",
+    ]
     cr = json.loads(run("export", "--format", "claimreview", "--store", str(store_dir)).stdout)
     assert cr[0]["@type"] == "ClaimReview"
     csv_stdout = run("export", "--store", str(store_dir)).stdout
@@ -205,12 +254,19 @@ def test_export_command(store_dir: Path, tmp_path: Path) -> None:
 
 
 def test_export_errors(store_dir: Path, tmp_path: Path) -> None:
-    result = run("export", "--out", str(tmp_path / "no" / "such" / "v.csv"),
-                 "--store", str(store_dir), ok=False)
+    result = run(
+        "export",
+        "--out",
+        str(tmp_path / "no" / "such" / "v.csv"),
+        "--store",
+        str(store_dir),
+        ok=False,
+    )
     assert result.exit_code == 1 and "Cannot write" in result.output
     assert "Traceback" not in result.output
-    result = run("export", "--format", "claimreview", "--history", "--store", str(store_dir),
-                 ok=False)
+    result = run(
+        "export", "--format", "claimreview", "--history", "--store", str(store_dir), ok=False
+    )
     assert result.exit_code == 2 and "current verdicts only" in result.output
     assert not (tmp_path / "no").exists()
 

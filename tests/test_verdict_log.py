@@ -47,12 +47,17 @@ def log(store: Store) -> VerdictLog:
     return VerdictLog(store)
 
 
-def add_passage(store: Store, pid: str, text: str = "The bridge opened in 1932.",
-                source: str = "docs/bridge.txt") -> Passage:
+def add_passage(
+    store: Store,
+    pid: str,
+    text: str = "The bridge opened in 1932.",
+    source: str = "docs/bridge.txt",
+) -> Passage:
     doc_id = "d-" + pid
     store.db.execute(
         "INSERT INTO documents (id, source, text, file_hash, cleaning, ingested_at)"
-        " VALUES (?, ?, ?, 'h', '{}', 'now')", (doc_id, source + pid, text),
+        " VALUES (?, ?, ?, 'h', '{}', 'now')",
+        (doc_id, source + pid, text),
     )
     store.db.execute(
         'INSERT INTO passages (id, doc_id, idx, start, "end", text) VALUES (?, ?, 0, 0, ?, ?)',
@@ -61,13 +66,19 @@ def add_passage(store: Store, pid: str, text: str = "The bridge opened in 1932."
     return Passage(id=pid, doc_id=doc_id, source=source + pid, start=0, end=len(text), text=text)
 
 
-def result_for(claim: Claim, passage: Passage, verdict: VerdictLabel = VerdictLabel.SUPPORTED,
-               confidence: float = 0.8) -> VerificationResult:
+def result_for(
+    claim: Claim,
+    passage: Passage,
+    verdict: VerdictLabel = VerdictLabel.SUPPORTED,
+    confidence: float = 0.8,
+) -> VerificationResult:
     judgement = StanceJudgement(stance=Stance.SUPPORTS, probs={Stance.SUPPORTS: 0.9}, judge="fake")
-    ev = Evidence(passage=passage, stance=Stance.SUPPORTS, score=0.9, relevance=0.7,
-                  judgement=judgement)
-    return VerificationResult(claim=claim, verdict=verdict, confidence=confidence,
-                              supporting=(ev,), judge="fake-judge")
+    ev = Evidence(
+        passage=passage, stance=Stance.SUPPORTS, score=0.9, relevance=0.7, judgement=judgement
+    )
+    return VerificationResult(
+        claim=claim, verdict=verdict, confidence=confidence, supporting=(ev,), judge="fake-judge"
+    )
 
 
 def verdict_count(store: Store) -> int:
@@ -137,8 +148,17 @@ def test_add_suggestion_stores_evidence_and_adds_claim(store: Store, log: Verdic
     assert s.verdict is VerdictLabel.SUPPORTED and s.confidence == 0.8 and s.judge == "fake-judge"
     assert [e.passage_id for e in s.evidence] == ["p1"]
     stored = json.loads(store.db.execute("SELECT evidence FROM suggestions").fetchone()[0])
-    assert stored == [{"passage_id": "p1", "source": p.source, "start": 0, "end": p.end,
-                       "stance": "supports", "score": 0.9, "text": p.text}]
+    assert stored == [
+        {
+            "passage_id": "p1",
+            "source": p.source,
+            "start": 0,
+            "end": p.end,
+            "stance": "supports",
+            "score": 0.9,
+            "text": p.text,
+        }
+    ]
     rec = log.claim(claim.id)
     assert rec is not None and rec.suggestion == s and rec.status == "pending"
 
@@ -157,14 +177,19 @@ def test_record_defaults_to_the_shown_suggestion(store: Store, log: VerdictLog) 
     p = add_passage(store, "p1")
     claim = log.add_claim("Claim")
     sid = log.add_suggestion(result_for(claim, p))
-    entry = log.record(claim.id, "Refuted", annotator="ana", note="vote was 120-4",
-                       evidence_ids=["p1", "p1"])
+    entry = log.record(
+        claim.id, "Refuted", annotator="ana", note="vote was 120-4", evidence_ids=["p1", "p1"]
+    )
     assert entry.action == "decide" and entry.verdict is VerdictLabel.REFUTED
     assert entry.suggestion_id == sid and entry.evidence_ids == ("p1",)
     rec = log.claim(claim.id)
     assert rec is not None
     assert (rec.status, rec.verdict, rec.note, rec.annotator) == (
-        "decided", VerdictLabel.REFUTED, "vote was 120-4", "ana")
+        "decided",
+        VerdictLabel.REFUTED,
+        "vote was 120-4",
+        "ana",
+    )
     assert rec.decided_at == entry.created_at
 
 
@@ -176,10 +201,15 @@ def test_record_is_committed_when_it_returns(tmp_path: Path, log: VerdictLog) ->
     other.close()
 
 
-@pytest.mark.parametrize("word,label", [
-    ("supported", VerdictLabel.SUPPORTED), ("NOT-ENOUGH-INFO", VerdictLabel.NOT_ENOUGH_INFO),
-    ("nei", VerdictLabel.NOT_ENOUGH_INFO), (" conflicting ", VerdictLabel.CONFLICTING),
-])
+@pytest.mark.parametrize(
+    "word,label",
+    [
+        ("supported", VerdictLabel.SUPPORTED),
+        ("NOT-ENOUGH-INFO", VerdictLabel.NOT_ENOUGH_INFO),
+        ("nei", VerdictLabel.NOT_ENOUGH_INFO),
+        (" conflicting ", VerdictLabel.CONFLICTING),
+    ],
+)
 def test_parse_verdict(word: str, label: VerdictLabel) -> None:
     assert parse_verdict(word) is label
 
@@ -236,7 +266,11 @@ def test_undo_restores_the_previous_decision_and_never_deletes(log: VerdictLog) 
     assert log.undo(annotator="ana", claim_id=claim.id) is None
     hist = log.history(claim.id)
     assert [(e.action, e.retracts) for e in hist] == [
-        ("decide", None), ("decide", None), ("retract", second.id), ("retract", first.id)]
+        ("decide", None),
+        ("decide", None),
+        ("retract", second.id),
+        ("retract", first.id),
+    ]
 
 
 def test_undo_without_claim_is_a_stack_per_annotator(log: VerdictLog) -> None:
@@ -334,8 +368,13 @@ WRITER = textwrap.dedent("""
 
 def _spawn(store_dir: Path, who: str, n: int) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(store_dir), who, str(n)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(store_dir), who, str(n)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def _seed(tmp_path: Path, n: int = 5) -> Path:
@@ -391,8 +430,9 @@ def test_two_processes_recording_at_once_lose_nothing(tmp_path: Path) -> None:
 def test_busy_database_is_retried(tmp_path: Path, store: Store, log: VerdictLog) -> None:
     claim = log.add_claim("Claim")
     store.db.execute("PRAGMA busy_timeout=0")  # force SQLITE_BUSY so the retry loop runs
-    other = sqlite3.connect(tmp_path / "s" / "workbench.db", isolation_level=None,
-                            check_same_thread=False)
+    other = sqlite3.connect(
+        tmp_path / "s" / "workbench.db", isolation_level=None, check_same_thread=False
+    )
     other.execute("BEGIN IMMEDIATE")
     release = threading.Timer(0.5, lambda: other.execute("COMMIT"))
     release.start()
@@ -420,10 +460,17 @@ def test_busy_for_too_long_is_a_clear_error(tmp_path: Path, store: Store) -> Non
 
 
 def test_core_modules_import_no_front_end() -> None:
-    code = ("import sys, workbench.verdict_log, workbench.export, workbench.agreement; "
-            "print(sorted({'click', 'textual', 'rich'} & set(sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=str(ROOT)), check=True).stdout
+    code = (
+        "import sys, workbench.verdict_log, workbench.export, workbench.agreement; "
+        "print(sorted({'click', 'textual', 'rich'} & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        check=True,
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -435,14 +482,26 @@ def test_evidence_from_a_really_ingested_document(store: Store, log: VerdictLog)
     store.adopt_embedder(embedder)
     text = "The bridge opened in 1932. It cost two million."
     doc = Document(id="doc1", source="news/bridge.txt", text=text)
-    passages = [Passage(id="doc1:0", doc_id="doc1", source=doc.source, start=0, end=26,
-                        text=text[:26], index=0),
-                Passage(id="doc1:1", doc_id="doc1", source=doc.source, start=27, end=len(text),
-                        text=text[27:], index=1)]
-    store.add_document(doc, passages, embedder.embed([p.text for p in passages]),
-                       file_hash="h", cleaning={})
-    claim = log.add_claim("The bridge opened in 1932.",
-                          appearances=[Appearance(doc.source, 0, 26, doc_id="doc1")])
+    passages = [
+        Passage(
+            id="doc1:0", doc_id="doc1", source=doc.source, start=0, end=26, text=text[:26], index=0
+        ),
+        Passage(
+            id="doc1:1",
+            doc_id="doc1",
+            source=doc.source,
+            start=27,
+            end=len(text),
+            text=text[27:],
+            index=1,
+        ),
+    ]
+    store.add_document(
+        doc, passages, embedder.embed([p.text for p in passages]), file_hash="h", cleaning={}
+    )
+    claim = log.add_claim(
+        "The bridge opened in 1932.", appearances=[Appearance(doc.source, 0, 26, doc_id="doc1")]
+    )
     assert store.db.execute("SELECT text FROM claim_appearances").fetchone()[0] == text[:26]
     entry = log.record(claim.id, "supported", annotator="ana", evidence_ids=["doc1:0"])
     assert entry.evidence_ids == ("doc1:0",)

@@ -7,8 +7,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import shared_path
+
 from workbench.api import Workbench
 from workbench.cli import main
 from workbench.embedding import get_embedder
@@ -38,7 +38,8 @@ def wb(real_store):
 
 def test_un_vote_is_supported_by_seed_004(wb):
     result = wb.verify(
-        "The United States voted against a UN resolution condemning Russian aggression in Ukraine.", save=False
+        "The United States voted against a UN resolution condemning Russian aggression in Ukraine.",
+        save=False,
     )
     assert result.supporting, result
     top = result.supporting[0]
@@ -51,7 +52,9 @@ def test_military_superiority_is_contradicted_by_seed_001_and_000(wb):
     result = wb.verify("Russia has achieved clear military superiority over Ukraine.", save=False)
     sources = {e.passage.source_name[:3] for e in result.refuting}
     sources |= {d.source_name[:3] for e in result.refuting for d in e.duplicates}
-    assert {"000", "001"} <= sources, [(e.passage.source_name, e.passage.text) for e in result.refuting]
+    assert {"000", "001"} <= sources, [
+        (e.passage.source_name, e.passage.text) for e in result.refuting
+    ]
     assert result.verdict is VerdictLabel.REFUTED
 
 
@@ -64,7 +67,9 @@ def test_dev_set_targets(real_store):
     gold = shared_path("eval", "seed_dev_claims.jsonl")
     if not gold.exists():
         pytest.skip("../shared/eval is not beside the project")
-    result = CliRunner().invoke(main, ["eval", "--gold", str(gold), "--store", str(real_store), "--json"])
+    result = CliRunner().invoke(
+        main, ["eval", "--gold", str(gold), "--store", str(real_store), "--json"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["recall@5"] >= 0.95

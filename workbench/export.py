@@ -22,10 +22,22 @@ from workbench.verdict_log import Suggestion, VerdictEntry, VerdictLog
 
 FORMATS = ("csv", "jsonl", "claimreview")
 CSV_COLUMNS = (
-    "claim_id", "claim", "verdict", "annotator", "decided_at", "note",
-    "suggested_verdict", "suggested_confidence", "agrees_with_suggestion",
-    "evidence_ids", "evidence_sources", "evidence_quotes",
-    "suggestion_judge", "entry_id", "action", "retracts",
+    "claim_id",
+    "claim",
+    "verdict",
+    "annotator",
+    "decided_at",
+    "note",
+    "suggested_verdict",
+    "suggested_confidence",
+    "agrees_with_suggestion",
+    "evidence_ids",
+    "evidence_sources",
+    "evidence_quotes",
+    "suggestion_judge",
+    "entry_id",
+    "action",
+    "retracts",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 RATING_NAMES = {
@@ -94,24 +106,36 @@ def _rows(log: VerdictLog, *, history: bool, annotator: str | None) -> list[dict
     for e in entries:
         claim = claims.get(e.claim_id)
         s = shown.get(e.suggestion_id) if e.suggestion_id else None
-        out.append({
-            "entry": e,
-            "claim": claim,
-            "suggestion": s,
-            "evidence": [_evidence(p, s, passages) for p in e.evidence_ids],
-        })
+        out.append(
+            {
+                "entry": e,
+                "claim": claim,
+                "suggestion": s,
+                "evidence": [_evidence(p, s, passages) for p in e.evidence_ids],
+            }
+        )
     return out
 
 
 def _evidence(pid: str, s: Suggestion | None, passages: dict[str, Any]) -> dict[str, Any]:
     p = passages.get(pid)
     if p is not None:
-        return {"passage_id": pid, "source": p.source, "start": p.start, "end": p.end,
-                "text": p.text}
+        return {
+            "passage_id": pid,
+            "source": p.source,
+            "start": p.start,
+            "end": p.end,
+            "text": p.text,
+        }
     for e in s.evidence if s else ():
         if e.passage_id == pid:  # passage re-ingested away: keep what was shown
-            return {"passage_id": pid, "source": e.source, "start": e.start, "end": e.end,
-                    "text": e.text}
+            return {
+                "passage_id": pid,
+                "source": e.source,
+                "start": e.start,
+                "end": e.end,
+                "text": e.text,
+            }
     return {"passage_id": pid, "source": None, "start": None, "end": None, "text": None}
 
 
@@ -134,12 +158,19 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
         "annotator": e.annotator,
         "decided_at": e.created_at,
         "note": e.note,
-        "suggestion": None if s is None else {
-            "id": s.id, "verdict": s.verdict.value, "confidence": s.confidence, "judge": s.judge,
+        "suggestion": None
+        if s is None
+        else {
+            "id": s.id,
+            "verdict": s.verdict.value,
+            "confidence": s.confidence,
+            "judge": s.judge,
         },
         "agrees_with_suggestion": _agrees(row),
         "evidence": row["evidence"],
-        "appearances": [] if claim is None else [
+        "appearances": []
+        if claim is None
+        else [
             {"source": a.source, "start": a.start, "end": a.end, "doc_id": a.doc_id}
             for a in claim.appearances
         ],
@@ -160,8 +191,20 @@ def _csv(rows: list[dict[str, Any]]) -> str:
         agrees = r["agrees_with_suggestion"]
         ev = r["evidence"]
         cells = {
-            **{k: r[k] for k in ("claim_id", "claim", "verdict", "annotator", "decided_at",
-                                  "note", "entry_id", "action", "retracts")},
+            **{
+                k: r[k]
+                for k in (
+                    "claim_id",
+                    "claim",
+                    "verdict",
+                    "annotator",
+                    "decided_at",
+                    "note",
+                    "entry_id",
+                    "action",
+                    "retracts",
+                )
+            },
             "suggested_verdict": s and s["verdict"],
             "suggested_confidence": None if s is None else f"{s['confidence']:.3f}",
             "suggestion_judge": s and s["judge"],
@@ -171,8 +214,9 @@ def _csv(rows: list[dict[str, Any]]) -> str:
             "evidence_sources": "\n".join(x["source"] or "" for x in ev),
             "evidence_quotes": "\n".join(" ".join((x["text"] or "").split()) for x in ev),
         }
-        writer.writerow([neutralise("" if cells[c] is None else str(cells[c]))
-                         for c in CSV_COLUMNS])
+        writer.writerow(
+            [neutralise("" if cells[c] is None else str(cells[c])) for c in CSV_COLUMNS]
+        )
     return buf.getvalue()
 
 
@@ -198,8 +242,11 @@ def _claimreview(rows: list[dict[str, Any]]) -> str:
             "itemReviewed": {
                 "@type": "Claim",
                 "appearance": [
-                    {"@type": "CreativeWork", "name": a["source"],
-                     "identifier": f"{a['source']}#{a['start']}-{a['end']}"}
+                    {
+                        "@type": "CreativeWork",
+                        "name": a["source"],
+                        "identifier": f"{a['source']}#{a['start']}-{a['end']}",
+                    }
                     for a in r["appearances"]
                 ],
             },
@@ -208,8 +255,12 @@ def _claimreview(rows: list[dict[str, Any]]) -> str:
             review["reviewBody"] = r["note"]
         if r["evidence"]:
             review["citation"] = [
-                {"@type": "CreativeWork", "name": x["source"], "identifier": x["passage_id"],
-                 "text": x["text"]}
+                {
+                    "@type": "CreativeWork",
+                    "name": x["source"],
+                    "identifier": x["passage_id"],
+                    "text": x["text"],
+                }
                 for x in r["evidence"]
             ]
         reviews.append(review)

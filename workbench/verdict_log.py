@@ -74,11 +74,11 @@ def parse_verdict(word: str | VerdictLabel) -> VerdictLabel:
 class VerdictLog:
     """Claims, suggestions and verdicts in one store::
 
-        log = VerdictLog(Store.open("store"))
-        claim = log.add_claim("The bridge opened in 1932.")
-        log.record(claim.id, "supported", annotator="ana", note="see p. 3")
-        log.undo(annotator="ana")        # appends a retraction; nothing is deleted
-        log.claims("pending")            # the queue still to decide
+    log = VerdictLog(Store.open("store"))
+    claim = log.add_claim("The bridge opened in 1932.")
+    log.record(claim.id, "supported", annotator="ana", note="see p. 3")
+    log.undo(annotator="ana")        # appends a retraction; nothing is deleted
+    log.claims("pending")            # the queue still to decide
     """
 
     def __init__(self, store: Store, *, retry_seconds: float = 120.0) -> None:
@@ -136,8 +136,14 @@ class VerdictLog:
             cur = db.execute(
                 "INSERT INTO suggestions (claim_id, verdict, confidence, judge, evidence,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (cid, verdict.value, confidence, result.judge or "unknown",
-                 json.dumps(evidence, ensure_ascii=False), now()),
+                (
+                    cid,
+                    verdict.value,
+                    confidence,
+                    result.judge or "unknown",
+                    json.dumps(evidence, ensure_ascii=False),
+                    now(),
+                ),
             )
             return int(cur.lastrowid or 0)
 
@@ -171,9 +177,12 @@ class VerdictLog:
                     "SELECT max(id) FROM suggestions WHERE claim_id = ?", (claim_id,)
                 ).fetchone()
                 sid = None if row[0] is None else int(row[0])
-            elif db.execute(
-                "SELECT 1 FROM suggestions WHERE id = ? AND claim_id = ?", (sid, claim_id)
-            ).fetchone() is None:
+            elif (
+                db.execute(
+                    "SELECT 1 FROM suggestions WHERE id = ? AND claim_id = ?", (sid, claim_id)
+                ).fetchone()
+                is None
+            ):
                 raise InputError(
                     f"Suggestion {sid} is not a suggestion for claim {claim_id}; "
                     "leave suggestion_id out to use the latest one"
@@ -202,8 +211,9 @@ class VerdictLog:
             for row in db.execute(sql + " ORDER BY id DESC", args):
                 if row["id"] not in retracted:
                     target = entry_from_row(row)
-                    return _append(db, target.claim_id, "retract", None, who, None, (), None,
-                                   target.id)
+                    return _append(
+                        db, target.claim_id, "retract", None, who, None, (), None, target.id
+                    )
             return None
 
         return self._transact(work)
@@ -259,8 +269,9 @@ class VerdictLog:
         found = self._records(claim_id, annotator)
         return found[0] if found else None
 
-    def claims(self, status: Status | str = "pending", *,
-               annotator: str | None = None) -> list[ClaimRecord]:
+    def claims(
+        self, status: Status | str = "pending", *, annotator: str | None = None
+    ) -> list[ClaimRecord]:
         """Claims in the order they were added; ``status`` relative to ``annotator`` if given."""
         if status not in STATUSES:
             raise InputError(f"Unknown status '{status}' — use one of: {', '.join(STATUSES)}")
@@ -273,8 +284,12 @@ class VerdictLog:
             return ref
         if len(ref) >= 4:
             pattern = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            found = [r[0] for r in self._rows(
-                "SELECT id FROM claims WHERE id LIKE ? ESCAPE '\\' LIMIT 6", [pattern])]
+            found = [
+                r[0]
+                for r in self._rows(
+                    "SELECT id FROM claims WHERE id LIKE ? ESCAPE '\\' LIMIT 6", [pattern]
+                )
+            ]
             if len(found) == 1:
                 return str(found[0])
             if found:
@@ -301,9 +316,14 @@ class VerdictLog:
             apps.setdefault(a["claim_id"], []).append(appearance_from_row(a))
         latest = {
             s.claim_id: s
-            for s in map(suggestion_from_row, self._rows(
-                "SELECT * FROM suggestions WHERE id IN "
-                f"(SELECT max(id) FROM suggestions {cwhere} GROUP BY claim_id)", args))
+            for s in map(
+                suggestion_from_row,
+                self._rows(
+                    "SELECT * FROM suggestions WHERE id IN "
+                    f"(SELECT max(id) FROM suggestions {cwhere} GROUP BY claim_id)",
+                    args,
+                ),
+            )
         }
         current: dict[str, VerdictEntry] = {}
         for d in self.decisions(claim_id, annotator=annotator):
@@ -311,19 +331,25 @@ class VerdictLog:
         out = []
         for r in rows:
             e: VerdictEntry | None = current.get(r["id"])
-            out.append(ClaimRecord(
-                id=r["id"], text=r["text"], origin=ClaimOrigin(r["origin"]),
-                status="pending" if e is None else "decided",
-                suggestion=latest.get(r["id"]),
-                verdict=None if e is None else e.verdict,
-                note=None if e is None else e.note,
-                annotator=None if e is None else e.annotator,
-                decided_at=None if e is None else e.created_at,
-                appearances=tuple(apps.get(r["id"], ())),
-                score=r["score"], created_at=r["created_at"], origin_file=r["origin_file"],
-                evidence_ids=() if e is None else e.evidence_ids,
-                entry_id=None if e is None else e.id,
-            ))
+            out.append(
+                ClaimRecord(
+                    id=r["id"],
+                    text=r["text"],
+                    origin=ClaimOrigin(r["origin"]),
+                    status="pending" if e is None else "decided",
+                    suggestion=latest.get(r["id"]),
+                    verdict=None if e is None else e.verdict,
+                    note=None if e is None else e.note,
+                    annotator=None if e is None else e.annotator,
+                    decided_at=None if e is None else e.created_at,
+                    appearances=tuple(apps.get(r["id"], ())),
+                    score=r["score"],
+                    created_at=r["created_at"],
+                    origin_file=r["origin_file"],
+                    evidence_ids=() if e is None else e.evidence_ids,
+                    entry_id=None if e is None else e.id,
+                )
+            )
         return out
 
     def _claim(self, cid: str) -> Claim | None:
@@ -334,8 +360,12 @@ class VerdictLog:
             'SELECT * FROM claim_appearances WHERE claim_id = ? ORDER BY source, start, "end"',
             [cid],
         )
-        return Claim(id=cid, text=rows[0]["text"], origin=ClaimOrigin(rows[0]["origin"]),
-                     appearances=tuple(appearance_from_row(a) for a in apps))
+        return Claim(
+            id=cid,
+            text=rows[0]["text"],
+            origin=ClaimOrigin(rows[0]["origin"]),
+            appearances=tuple(appearance_from_row(a) for a in apps),
+        )
 
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -437,7 +467,8 @@ def _check_evidence(db: sqlite3.Connection, cited: Sequence[str], sid: int | Non
         row = db.execute("SELECT evidence FROM suggestions WHERE id = ?", (sid,)).fetchone()
         shown = {e.get("passage_id") for e in json.loads(row[0])} if row else set()
     missing = [
-        p for p in cited
+        p
+        for p in cited
         if p not in shown
         and db.execute("SELECT 1 FROM passages WHERE id = ?", (p,)).fetchone() is None
     ]
@@ -449,8 +480,13 @@ def _check_evidence(db: sqlite3.Connection, cited: Sequence[str], sid: int | Non
 
 
 def _insert_claim(
-    db: sqlite3.Connection, cid: str, text: str, origin: ClaimOrigin,
-    appearances: Iterable[Appearance], origin_file: str | None, score: float | None,
+    db: sqlite3.Connection,
+    cid: str,
+    text: str,
+    origin: ClaimOrigin,
+    appearances: Iterable[Appearance],
+    origin_file: str | None,
+    score: float | None,
 ) -> None:
     db.execute(
         "INSERT INTO claims (id, text, origin, origin_file, score, created_at)"
@@ -476,22 +512,50 @@ def _insert_claim(
 
 
 def _retracted(db: sqlite3.Connection) -> set[int]:
-    return {int(r[0]) for r in db.execute(
-        "SELECT retracts FROM verdicts WHERE action = 'retract' AND retracts IS NOT NULL")}
+    return {
+        int(r[0])
+        for r in db.execute(
+            "SELECT retracts FROM verdicts WHERE action = 'retract' AND retracts IS NOT NULL"
+        )
+    }
 
 
 def _append(
-    db: sqlite3.Connection, cid: str, action: Literal["decide", "retract"],
-    verdict: VerdictLabel | None, annotator: str, note: str | None,
-    evidence_ids: tuple[str, ...], suggestion_id: int | None, retracts: int | None,
+    db: sqlite3.Connection,
+    cid: str,
+    action: Literal["decide", "retract"],
+    verdict: VerdictLabel | None,
+    annotator: str,
+    note: str | None,
+    evidence_ids: tuple[str, ...],
+    suggestion_id: int | None,
+    retracts: int | None,
 ) -> VerdictEntry:
     stamp = now()
     cur = db.execute(
         "INSERT INTO verdicts (claim_id, action, verdict, retracts, note, annotator,"
         " evidence_ids, suggestion_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (cid, action, None if verdict is None else verdict.value, retracts, note, annotator,
-         json.dumps(list(evidence_ids), ensure_ascii=False), suggestion_id, stamp),
+        (
+            cid,
+            action,
+            None if verdict is None else verdict.value,
+            retracts,
+            note,
+            annotator,
+            json.dumps(list(evidence_ids), ensure_ascii=False),
+            suggestion_id,
+            stamp,
+        ),
     )
-    return VerdictEntry(id=int(cur.lastrowid or 0), claim_id=cid, action=action, verdict=verdict,
-                        annotator=annotator, note=note, evidence_ids=evidence_ids,
-                        suggestion_id=suggestion_id, retracts=retracts, created_at=stamp)
+    return VerdictEntry(
+        id=int(cur.lastrowid or 0),
+        claim_id=cid,
+        action=action,
+        verdict=verdict,
+        annotator=annotator,
+        note=note,
+        evidence_ids=evidence_ids,
+        suggestion_id=suggestion_id,
+        retracts=retracts,
+        created_at=stamp,
+    )

@@ -40,8 +40,10 @@ class Suggestion:
     created_at: str
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"verdict": self.verdict.value,
-                               "evidence": [asdict(e) for e in self.evidence]}
+        return asdict(self) | {
+            "verdict": self.verdict.value,
+            "evidence": [asdict(e) for e in self.evidence],
+        }
 
 
 @dataclass(frozen=True)
@@ -111,28 +113,44 @@ class ClaimRecord:
 
 def entry_from_row(r: sqlite3.Row) -> VerdictEntry:
     return VerdictEntry(
-        id=int(r["id"]), claim_id=r["claim_id"], action=r["action"],
+        id=int(r["id"]),
+        claim_id=r["claim_id"],
+        action=r["action"],
         verdict=None if r["verdict"] is None else VerdictLabel(r["verdict"]),
-        annotator=r["annotator"], note=r["note"],
+        annotator=r["annotator"],
+        note=r["note"],
         evidence_ids=tuple(json.loads(r["evidence_ids"] or "[]")),
-        suggestion_id=r["suggestion_id"], retracts=r["retracts"], created_at=r["created_at"],
+        suggestion_id=r["suggestion_id"],
+        retracts=r["retracts"],
+        created_at=r["created_at"],
     )
 
 
 def suggestion_from_row(r: sqlite3.Row) -> Suggestion:
     evidence = tuple(
         SuggestedEvidence(
-            passage_id=str(e.get("passage_id", "")), source=str(e.get("source", "")),
-            start=int(e.get("start", 0)), end=int(e.get("end", 0)),
-            stance=str(e.get("stance", "")), score=e.get("score"), text=str(e.get("text", "")),
+            passage_id=str(e.get("passage_id", "")),
+            source=str(e.get("source", "")),
+            start=int(e.get("start", 0)),
+            end=int(e.get("end", 0)),
+            stance=str(e.get("stance", "")),
+            score=e.get("score"),
+            text=str(e.get("text", "")),
         )
         for e in json.loads(r["evidence"] or "[]")
     )
-    return Suggestion(id=int(r["id"]), claim_id=r["claim_id"], verdict=VerdictLabel(r["verdict"]),
-                      confidence=float(r["confidence"]), judge=r["judge"], evidence=evidence,
-                      created_at=r["created_at"])
+    return Suggestion(
+        id=int(r["id"]),
+        claim_id=r["claim_id"],
+        verdict=VerdictLabel(r["verdict"]),
+        confidence=float(r["confidence"]),
+        judge=r["judge"],
+        evidence=evidence,
+        created_at=r["created_at"],
+    )
 
 
 def appearance_from_row(r: sqlite3.Row) -> Appearance:
-    return Appearance(source=r["source"], start=int(r["start"]), end=int(r["end"]),
-                      doc_id=r["doc_id"])
+    return Appearance(
+        source=r["source"], start=int(r["start"]), end=int(r["end"]), doc_id=r["doc_id"]
+    )

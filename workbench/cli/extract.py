@@ -12,21 +12,48 @@ from workbench.cli.common import handle_errors, store_option, store_path
 
 @click.command()
 @store_option
-@click.option("--llm", "llm", default=None, metavar="SPEC",
-              help="Also split each claim into atomic claims with this chat model "
-                   "(e.g. ollama:llama3.1 or http://127.0.0.1:8080/v1#model).")
-@click.option("--limit", type=int, default=None, metavar="N",
-              help="Queue claims from the N most check-worthy sentences only "
-                   "(with --llm, each may yield several atomic claims).")
-@click.option("--min-score", type=click.FloatRange(0.0, 0.99), default=None,
-              help="Check-worthiness a sentence needs to become a claim (default 0.7).")
+@click.option(
+    "--llm",
+    "llm",
+    default=None,
+    metavar="SPEC",
+    help="Also split each claim into atomic claims with this chat model "
+    "(e.g. ollama:llama3.1 or http://127.0.0.1:8080/v1#model).",
+)
+@click.option(
+    "--limit",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Queue claims from the N most check-worthy sentences only "
+    "(with --llm, each may yield several atomic claims).",
+)
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0.0, 0.99),
+    default=None,
+    help="Check-worthiness a sentence needs to become a claim (default 0.7).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be queued; write nothing.")
-@click.option("--show", type=int, default=10, show_default=True, metavar="K",
-              help="Print the K most check-worthy claims (0: none).")
+@click.option(
+    "--show",
+    type=int,
+    default=10,
+    show_default=True,
+    metavar="K",
+    help="Print the K most check-worthy claims (0: none).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @handle_errors
-def extract(store: Path | None, llm: str | None, limit: int | None, min_score: float | None,
-            dry_run: bool, show: int, as_json: bool) -> None:
+def extract(
+    store: Path | None,
+    llm: str | None,
+    limit: int | None,
+    min_score: float | None,
+    dry_run: bool,
+    show: int,
+    as_json: bool,
+) -> None:
     """Find check-worthy claims in the ingested documents and queue them for verification.
 
     Sentences are ranked for check-worthiness, made to stand alone where that is safe,
@@ -51,12 +78,19 @@ def extract(store: Path | None, llm: str | None, limit: int | None, min_score: f
 
     with Store.open(path) as st:
         report = extract_claims(
-            st, llm=llm, limit=limit, min_score=MIN_SCORE if min_score is None else min_score,
-            dry_run=dry_run, on_progress=progress,
+            st,
+            llm=llm,
+            limit=limit,
+            min_score=MIN_SCORE if min_score is None else min_score,
+            dry_run=dry_run,
+            on_progress=progress,
         )
     if as_json:
-        click.echo(json.dumps({"store": str(path), "dry_run": dry_run, **report.as_dict()},
-                              ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {"store": str(path), "dry_run": dry_run, **report.as_dict()}, ensure_ascii=False
+            )
+        )
         return
     verb = "would add" if dry_run else "added"
     click.echo(
@@ -71,11 +105,14 @@ def extract(store: Path | None, llm: str | None, limit: int | None, min_score: f
             f"{report.llm_fallbacks} sentences queued as they are."
         )
     known = "" if dry_run else f" ({report.claims_known} were already queued)"
-    click.echo(f"Claims {verb}: {report.claims_added if not dry_run else len(report.claims)}"
-               f"{known} in {report.seconds:.1f} s.")
+    click.echo(
+        f"Claims {verb}: {report.claims_added if not dry_run else len(report.claims)}"
+        f"{known} in {report.seconds:.1f} s."
+    )
     for claim in report.claims[: max(0, show)]:
-        where = ", ".join(sorted({a.source.replace('\\', '/').rsplit('/', 1)[-1]
-                                  for a in claim.appearances}))
+        where = ", ".join(
+            sorted({a.source.replace("\\", "/").rsplit("/", 1)[-1] for a in claim.appearances})
+        )
         click.echo(f"  {claim.id}  {claim.text}  [{len(claim.appearances)}× {where}]")
     if not dry_run and report.claims:
         click.echo(f"Next: workbench verify --pending --store {path}")

@@ -34,11 +34,15 @@ def _open(store: Path | None) -> Store:
 
 def _describe(entry: VerdictEntry) -> str:
     if entry.action == "retract":
-        return (f"#{entry.id} {entry.created_at} {entry.annotator} retracted #{entry.retracts}"
-                f" on {entry.claim_id}")
+        return (
+            f"#{entry.id} {entry.created_at} {entry.annotator} retracted #{entry.retracts}"
+            f" on {entry.claim_id}"
+        )
     note = f"  ({' '.join(entry.note.split())})" if entry.note else ""
-    return (f"#{entry.id} {entry.created_at} {entry.annotator} decided {entry.claim_id}: "
-            f"{entry.verdict}{note}")
+    return (
+        f"#{entry.id} {entry.created_at} {entry.annotator} decided {entry.claim_id}: "
+        f"{entry.verdict}{note}"
+    )
 
 
 @click.command("verdict")
@@ -46,15 +50,28 @@ def _describe(entry: VerdictEntry) -> str:
 @click.argument("verdict", required=False, metavar="VERDICT")
 @click.option("--note", default=None, help="Why: a short justification kept with the verdict.")
 @annotator_option
-@click.option("--evidence", "evidence", multiple=True, metavar="PASSAGE_ID",
-              help="A passage id that backs the verdict; repeat for several.")
-@click.option("--undo", is_flag=True,
-              help="Retract your latest standing verdict on CLAIM_ID instead of deciding.")
+@click.option(
+    "--evidence",
+    "evidence",
+    multiple=True,
+    metavar="PASSAGE_ID",
+    help="A passage id that backs the verdict; repeat for several.",
+)
+@click.option(
+    "--undo",
+    is_flag=True,
+    help="Retract your latest standing verdict on CLAIM_ID instead of deciding.",
+)
 @store_option
 @handle_errors
 def verdict_cmd(
-    claim_id: str, verdict: str | None, note: str | None, annotator: str | None,
-    evidence: tuple[str, ...], undo: bool, store: Path | None,
+    claim_id: str,
+    verdict: str | None,
+    note: str | None,
+    annotator: str | None,
+    evidence: tuple[str, ...],
+    undo: bool,
+    store: Path | None,
 ) -> None:
     """Record a verdict on a claim (supported, refuted, conflicting, not_enough_info).
 
@@ -114,10 +131,19 @@ def _echo_undo(entry: VerdictEntry | None, who: str) -> None:
 
 
 @click.command("claims")
-@click.option("--status", type=click.Choice(STATUSES), default="pending", show_default=True,
-              help="Which claims to list.")
-@click.option("--annotator", default=None, metavar="NAME",
-              help="Status and verdict as seen by this annotator only (default: anyone's).")
+@click.option(
+    "--status",
+    type=click.Choice(STATUSES),
+    default="pending",
+    show_default=True,
+    help="Which claims to list.",
+)
+@click.option(
+    "--annotator",
+    default=None,
+    metavar="NAME",
+    help="Status and verdict as seen by this annotator only (default: anyone's).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 @store_option
 @handle_errors
@@ -179,20 +205,32 @@ def history_cmd(claim_id: str | None, as_json: bool, store: Path | None) -> None
 
 
 @click.command("export")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True,
-              help="csv (spreadsheets), jsonl (one object per line) or claimreview "
-              "(schema.org JSON-LD).")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="File to write (atomically); default: standard output.")
-@click.option("--history", is_flag=True,
-              help="Every log entry, retractions included, not just current verdicts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="csv",
+    show_default=True,
+    help="csv (spreadsheets), jsonl (one object per line) or claimreview (schema.org JSON-LD).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="File to write (atomically); default: standard output.",
+)
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Every log entry, retractions included, not just current verdicts.",
+)
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM (for Excel).")
-@click.option("--annotator", default=None, metavar="NAME",
-              help="Only this annotator's verdicts.")
+@click.option("--annotator", default=None, metavar="NAME", help="Only this annotator's verdicts.")
 @store_option
 @handle_errors
-def export_cmd(fmt: str, out: Path | None, history: bool, bom: bool, annotator: str | None,
-               store: Path | None) -> None:
+def export_cmd(
+    fmt: str, out: Path | None, history: bool, bom: bool, annotator: str | None, store: Path | None
+) -> None:
     """Export verdicts: the current verdict of each decided claim, or the full history.
 
     In CSV, a cell starting with = + - @ or a tab or carriage return gets a leading '
@@ -237,14 +275,20 @@ def agreement_cmd(as_json: bool, store: Path | None) -> None:
     if report.pairs:
         click.echo("Cohen's kappa (claims both decided):")
         for p in report.pairs:
-            click.echo(f"  {p.annotator_a} × {p.annotator_b}: n={p.n}  "
-                       f"agree={_pct(p.observed)}  kappa={_num(p.kappa)}")
-        click.echo(f"Krippendorff's alpha (nominal): {_num(report.alpha)} "
-                   f"over {report.alpha_units} claims with 2+ verdicts")
+            click.echo(
+                f"  {p.annotator_a} × {p.annotator_b}: n={p.n}  "
+                f"agree={_pct(p.observed)}  kappa={_num(p.kappa)}"
+            )
+        click.echo(
+            f"Krippendorff's alpha (nominal): {_num(report.alpha)} "
+            f"over {report.alpha_units} claims with 2+ verdicts"
+        )
     click.echo("Suggestion acceptance:")
     for a in report.acceptance:
-        click.echo(f"  {a.annotator}: {a.accepted} of {a.shown} suggestions accepted "
-                   f"({_pct(a.rate)}); {a.decided} claims decided")
+        click.echo(
+            f"  {a.annotator}: {a.accepted} of {a.shown} suggestions accepted "
+            f"({_pct(a.rate)}); {a.decided} claims decided"
+        )
 
 
 def _num(x: float | None) -> str:
@@ -256,5 +300,10 @@ def _pct(x: float | None) -> str:
 
 
 commands: list[click.Command] = [
-    verdict_cmd, undo_cmd, claims_cmd, history_cmd, export_cmd, agreement_cmd,
+    verdict_cmd,
+    undo_cmd,
+    claims_cmd,
+    history_cmd,
+    export_cmd,
+    agreement_cmd,
 ]

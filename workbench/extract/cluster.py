@@ -32,6 +32,7 @@ def wordset(text: str) -> frozenset[str]:
     """A frozen set of the whitespace-separated words of ``text``."""
     return frozenset(text.split())
 
+
 DEFAULT_THRESHOLD = 0.8
 DEFAULT_MIN_OVERLAP = 0.35
 
@@ -148,8 +149,9 @@ def cluster_texts(
                 continue
             for j in posting:
                 shared[j] = shared.get(j, 0) + 1
-        if any(c / max(1, min(len(words[i]), len(words[j]))) >= min_overlap
-               for j, c in shared.items()):
+        if any(
+            c / max(1, min(len(words[i]), len(words[j]))) >= min_overlap for j, c in shared.items()
+        ):
             keep.append(i)
 
     quotes = [quotation(texts[i]) for i in keep]
@@ -198,8 +200,9 @@ def cluster_texts(
     return Clustering(clusters, links)
 
 
-def representative(members: Sequence[int], scores: Sequence[float],
-                   eligible: Sequence[bool] | None = None) -> int:
+def representative(
+    members: Sequence[int], scores: Sequence[float], eligible: Sequence[bool] | None = None
+) -> int:
     """The member that stands for the cluster: the most check-worthy eligible one, earliest on ties.
 
     ``eligible`` excludes members that may not represent (repeated copies, passengers).

@@ -30,6 +30,7 @@ def wordset(text: str) -> frozenset[str]:
     """A frozen set of the whitespace-separated words of ``text``."""
     return frozenset(text.split())
 
+
 MALE = wordset(
     "Vladimir Donald Sergei Sergey Yuri Steve Stephen Alexander George Joe Joseph Dmitry "
     "Dmitri Volodymyr Emmanuel Olaf Keir Marco Mike John James Robert Michael William David "
@@ -148,9 +149,7 @@ class People:
             person = self.lookup(m.group(1))
             if person is not None:
                 self.roles.setdefault(m.group(2).lower(), set()).add(person.name)
-        role_title = re.compile(
-            rf"\b((?i:{_ROLE_NOUNS}))[ \t]+((?:[A-Z][\w’'-]+[ \t]*){{1,3}})"
-        )
+        role_title = re.compile(rf"\b((?i:{_ROLE_NOUNS}))[ \t]+((?:[A-Z][\w’'-]+[ \t]*){{1,3}})")
         for m in role_title.finditer(text):
             person = self.lookup(_strip_possessive(m.group(2)))
             if person is not None:
@@ -220,7 +219,9 @@ _COMMON_CAPITALS = wordset(
 )
 
 
-def _resolve_pronoun(pronoun: str, context: Sequence[str], people: People) -> tuple[Person | None, str]:
+def _resolve_pronoun(
+    pronoun: str, context: Sequence[str], people: People
+) -> tuple[Person | None, str]:
     gender = "f" if pronoun.lower() in ("she", "her") else "m"
     for previous in reversed(context[-2:]):
         found, unknown = people.mentions(previous)
@@ -267,7 +268,10 @@ def strip_discourse(text: str) -> str:
 
 
 def decontextualise(
-    sentence: str, context: Sequence[str] = (), *, document: str | None = None,
+    sentence: str,
+    context: Sequence[str] = (),
+    *,
+    document: str | None = None,
     people: People | None = None,
 ) -> Decontextualised:
     """Rewrite ``sentence`` to stand alone where safe; ``context`` is the sentences before it.

@@ -94,8 +94,11 @@ def scan(store: Store) -> tuple[list[Candidate], int]:
         for sentence in document_sentences(doc, store.cleaning(doc.id)):
             context = history[-CONTEXT_SENTENCES:]
             result = decontextualise(sentence.text, context, people=people)
-            out.append(Candidate(sentence, result.text, worthiness(sentence.text),
-                                 " ".join(context), result.note))
+            out.append(
+                Candidate(
+                    sentence, result.text, worthiness(sentence.text), " ".join(context), result.note
+                )
+            )
             if not sentence.repeated:
                 history.append(sentence.text)
     return out, len(docs)
@@ -129,8 +132,10 @@ def extract_claims(
 
     candidates, report.documents = scan(store)
     if report.documents == 0:
-        raise StoreError(f"The store at {store.path} holds no documents — run "
-                         f"`workbench ingest PATH --store {store.path}` first")
+        raise StoreError(
+            f"The store at {store.path} holds no documents — run "
+            f"`workbench ingest PATH --store {store.path}` first"
+        )
     report.sentences = sum(1 for c in candidates if not c.sentence.repeated)
     report.repeats = len(candidates) - report.sentences
     anchors = [c.score >= min_score and not c.sentence.repeated for c in candidates]
@@ -141,8 +146,9 @@ def extract_claims(
     say(f"{report.sentences} sentences, {report.candidates} candidates; clustering")
 
     model = embedder or store.embedder()
-    clustering = cluster_texts([c.text for c in candidates], model, anchors=anchors,
-                               threshold=threshold)
+    clustering = cluster_texts(
+        [c.text for c in candidates], model, anchors=anchors, threshold=threshold
+    )
     scores = [c.score for c in candidates]
     groups = []
     for members in clustering.clusters:
@@ -179,8 +185,11 @@ def extract_claims(
             cid = claim_id(text)
             if cid in planned:
                 old_text, old_score, old_apps = planned[cid]
-                planned[cid] = (old_text, max(old_score, best.score),
-                                _unique([*old_apps, *appearances]))
+                planned[cid] = (
+                    old_text,
+                    max(old_score, best.score),
+                    _unique([*old_apps, *appearances]),
+                )
             else:
                 planned[cid] = (text, best.score, appearances)
 
@@ -190,8 +199,9 @@ def extract_claims(
         log = VerdictLog(store)
         for cid, (text, score, appearances) in planned.items():
             known = log.claim(cid) is not None
-            claim = log.add_claim(text, ClaimOrigin.EXTRACTED, id=cid,
-                                  appearances=appearances, score=round(score, 4))
+            claim = log.add_claim(
+                text, ClaimOrigin.EXTRACTED, id=cid, appearances=appearances, score=round(score, 4)
+            )
             report.claims.append(claim)
             report.claims_known += known
             report.claims_added += not known

@@ -107,7 +107,9 @@ def dropped_spans(cleaning: Any) -> list[tuple[int, int, str]]:
     return sorted(spans)
 
 
-def _clip(text: str, start: int, end: int, spans: Sequence[tuple[int, int, str]]) -> tuple[int, int]:
+def _clip(
+    text: str, start: int, end: int, spans: Sequence[tuple[int, int, str]]
+) -> tuple[int, int]:
     """Cut dropped spans off the sentence's ends ("date 2025-05-21 Every …" → "Every …")."""
     for s, e, _ in spans:
         if s <= start < e:
@@ -151,8 +153,9 @@ def document_sentences(
         again = _covered(start, end, repeated) is not None
         if again and not repeats:
             continue
-        out.append(Sentence(doc.id, doc.source, start, end, doc.text[start:end], len(out), line,
-                            again))
+        out.append(
+            Sentence(doc.id, doc.source, start, end, doc.text[start:end], len(out), line, again)
+        )
     return out
 
 

@@ -34,6 +34,7 @@ def wordset(text: str) -> frozenset[str]:
     """A frozen set of the whitespace-separated words of ``text``."""
     return frozenset(text.split())
 
+
 WEIGHTS: Mapping[str, float] = {
     "bias": -0.6,
     "actor": 1.0,  # per distinct name, up to 3
@@ -64,40 +65,170 @@ _MONTHS = (
 )
 DATE = re.compile(
     rf"(?<!\w)(?:(?:{_MONTHS})(?!\w)|(?:1[89]|20)\d\d(?!\d))|"
-    + _W.format("yesterday|last (?:week|month|year)|this (?:week|month|year)|"
-                "earlier this (?:week|month|year)|on [0-9]{1,2}")
+    + _W.format(
+        "yesterday|last (?:week|month|year)|this (?:week|month|year)|"
+        "earlier this (?:week|month|year)|on [0-9]{1,2}"
+    )
 )
 # "May" is also a modal verb: only a capitalised May not opening the sentence counts.
-NUMBER = re.compile(r"\d|" + _W.format(
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    "fifty|hundred|thousand|million|billion|trillion|dozens?|percent|half"), re.IGNORECASE)
+NUMBER = re.compile(
+    r"\d|"
+    + _W.format(
+        "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+        "fifty|hundred|thousand|million|billion|trillion|dozens?|percent|half"
+    ),
+    re.IGNORECASE,
+)
 SPEECH = _words(
-    "said", "says", "say", "stated", "states", "state", "told", "tells", "announced",
-    "announces", "confirmed", "confirms", "declared", "declares", "added", "adds", "noted",
-    "notes", "explained", "explains", "reported", "reports", "insisted", "insists",
-    "claimed", "claims", "asserted", "asserts", "argued", "argues", "warned", "warns",
-    "emphasized", "emphasised", "admitted", "admits", "accused", "accuses", "denied",
-    "denies", "assured", "assures", "demanded", "demands", "according to", "quoted",
-    "as cited by", "wrote", "writes", "stating", "affirming", "citing",
+    "said",
+    "says",
+    "say",
+    "stated",
+    "states",
+    "state",
+    "told",
+    "tells",
+    "announced",
+    "announces",
+    "confirmed",
+    "confirms",
+    "declared",
+    "declares",
+    "added",
+    "adds",
+    "noted",
+    "notes",
+    "explained",
+    "explains",
+    "reported",
+    "reports",
+    "insisted",
+    "insists",
+    "claimed",
+    "claims",
+    "asserted",
+    "asserts",
+    "argued",
+    "argues",
+    "warned",
+    "warns",
+    "emphasized",
+    "emphasised",
+    "admitted",
+    "admits",
+    "accused",
+    "accuses",
+    "denied",
+    "denies",
+    "assured",
+    "assures",
+    "demanded",
+    "demands",
+    "according to",
+    "quoted",
+    "as cited by",
+    "wrote",
+    "writes",
+    "stating",
+    "affirming",
+    "citing",
 )
 EVENT = _words(
-    "voted", "signed", "visited", "met", "annexed", "launched", "imposed", "halted",
-    "decided", "agreed", "rejected", "approved", "passed", "sent", "delivered", "killed",
-    "won", "lost", "elected", "appointed", "arrested", "invaded", "captured", "withdrew",
-    "sided", "made", "raised", "increased", "cut", "banned", "released", "held", "joined",
-    "moved", "expressed", "transformed", "accused", "caused",
+    "voted",
+    "signed",
+    "visited",
+    "met",
+    "annexed",
+    "launched",
+    "imposed",
+    "halted",
+    "decided",
+    "agreed",
+    "rejected",
+    "approved",
+    "passed",
+    "sent",
+    "delivered",
+    "killed",
+    "won",
+    "lost",
+    "elected",
+    "appointed",
+    "arrested",
+    "invaded",
+    "captured",
+    "withdrew",
+    "sided",
+    "made",
+    "raised",
+    "increased",
+    "cut",
+    "banned",
+    "released",
+    "held",
+    "joined",
+    "moved",
+    "expressed",
+    "transformed",
+    "accused",
+    "caused",
 )
 HEDGE = _words(
-    "may", "might", "could", "perhaps", "possibly", "possible", "probably", "likely",
-    "unlikely", "appears?", "appeared", "seems?", "seemed", "seeming", "suggests?",
-    "suggesting", "speculation", "speculate", "whether", "hinted", "believe", "believes",
-    "apparently", "reportedly", "potential",
+    "may",
+    "might",
+    "could",
+    "perhaps",
+    "possibly",
+    "possible",
+    "probably",
+    "likely",
+    "unlikely",
+    "appears?",
+    "appeared",
+    "seems?",
+    "seemed",
+    "seeming",
+    "suggests?",
+    "suggesting",
+    "speculation",
+    "speculate",
+    "whether",
+    "hinted",
+    "believe",
+    "believes",
+    "apparently",
+    "reportedly",
+    "potential",
 )
 OPINION = _words(
-    "should", "must", "crucial", "vital", "important", "great", "fatal", "unacceptable",
-    "of course", "naturally", "obviously", "i believe", "i hope", "i think", "hope",
-    "truly", "deceit", "globalists?", "existential", "historic", "fundamental",
-    "perfectly", "clearly", "swirling", "chaos", "specter", "clamor", "drama\\w*",
+    "should",
+    "must",
+    "crucial",
+    "vital",
+    "important",
+    "great",
+    "fatal",
+    "unacceptable",
+    "of course",
+    "naturally",
+    "obviously",
+    "i believe",
+    "i hope",
+    "i think",
+    "hope",
+    "truly",
+    "deceit",
+    "globalists?",
+    "existential",
+    "historic",
+    "fundamental",
+    "perfectly",
+    "clearly",
+    "swirling",
+    "chaos",
+    "specter",
+    "clamor",
+    "drama\\w*",
 )
 FIRST_PERSON = _words("i", "we", "our", "us", "ours", "my", "me")
 FUTURE = _words("will", "would", "going to", "shall")
@@ -135,7 +266,7 @@ def _is_headline(text: str) -> bool:
     core = text.strip().strip("*_#").strip()
     if not core:
         return True
-    if core[-1] not in ".!?\"”’)…:":
+    if core[-1] not in '.!?"”’)…:':
         return True
     words = [w for w in _TOKEN.findall(core) if len(w) > 3]
     caps = sum(1 for w in words if w[0].isupper())
@@ -161,7 +292,7 @@ def features(text: str) -> dict[str, float]:
         "opinion": float(bool(OPINION.search(text))),
         "first_person": float(bool(FIRST_PERSON.search(outside))),
         "future": float(bool(FUTURE.search(text))),
-        "question": float(stripped.rstrip("”\"’)").endswith("?")),
+        "question": float(stripped.rstrip('”"’)').endswith("?")),
         "headline": float(_is_headline(text)),
         "short": float(len(_TOKEN.findall(text)) < 6),
     }
@@ -169,9 +300,7 @@ def features(text: str) -> dict[str, float]:
 
 def explain(text: str, weights: Mapping[str, float] = WEIGHTS) -> Worthiness:
     """The score and each feature's weighted contribution (zero contributions left out)."""
-    contributions = {
-        name: value * weights[name] for name, value in features(text).items() if value
-    }
+    contributions = {name: value * weights[name] for name, value in features(text).items() if value}
     total = sum(contributions.values())
     return Worthiness(1.0 / (1.0 + math.exp(-total)), contributions)
 
