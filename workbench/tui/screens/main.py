@@ -6,6 +6,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -353,7 +354,7 @@ class MainScreen(Screen[None]):
             if text:
                 self._to_verify.append(text)
                 self.verifying += 1
-                self._progress(f"Verifying “{text}”", "queued")
+                self._progress(f"“{text}”", "verifying")
                 self.verify_queued()
 
         self.app.push_screen(AddClaim(), done)
@@ -393,11 +394,13 @@ class MainScreen(Screen[None]):
             bar.remove_class("-busy")
             return
         waiting = f" (+{self.verifying - 1} more)" if self.verifying > 1 else ""
-        self.query_one("#progress-label", Label).update(f"{text} — {stage}…{waiting}")
+        label = Text(f"{stage.capitalize()}…{waiting} ", style="bold")
+        label.append(text, style="dim")
+        self.query_one("#progress-label", Label).update(label)
         bar.add_class("-busy")
 
     def on_verify_progress(self, message: VerifyProgress) -> None:
-        self._progress(f"Verifying “{message.text}”", message.stage)
+        self._progress(f"“{message.text}”", message.stage)
 
     def on_claim_verified(self, message: ClaimVerified) -> None:
         self.verifying = max(0, self.verifying - 1)
