@@ -316,6 +316,25 @@ async def test_add_claim_is_verified_in_the_background(store: Store) -> None:
     assert record.status == "pending" and record.suggestion.judge.startswith("fake")
 
 
+async def test_quitting_while_verifying_asks_once_and_does_not_wait(store: Store) -> None:
+    judge = GatedJudge()
+    app = WorkbenchApp(store, annotator=WHO, judge=judge, settings=Settings())
+    try:
+        async with app.run_test() as pilot:
+            await pilot.press("a", *"Held claim", "enter")
+            await pilot.pause()
+            await pilot.press("q")
+            await pilot.pause()
+            assert app.is_running
+            assert any("still being verified" in n.message for n in app._notifications)
+            started = time.perf_counter()
+            await pilot.press("q")
+            await pilot.pause()
+        assert time.perf_counter() - started < 5  # the held judge is not waited for
+    finally:
+        judge.gate.set()
+
+
 async def test_a_failed_verification_is_reported_not_raised(store: Store) -> None:
     class Broken:
         name = identity = "broken"

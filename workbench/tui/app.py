@@ -7,6 +7,7 @@ inside a background thread: the app itself opens in about a second.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +53,7 @@ class WorkbenchApp(App[None]):
         self._workbench: Any = None
         self._verify_lock = threading.Lock()
         self._warm = False
+        self._quit_warned = 0.0
 
     def get_default_screen(self) -> Any:
         from workbench.tui.screens.main import MainScreen
@@ -71,6 +73,20 @@ class WorkbenchApp(App[None]):
                 timeout=10,
             )
         self.set_keymap(keymap)
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        """Quit; while a claim is being verified, the first q warns instead."""
+        busy = next((s.verifying for s in self.screen_stack if hasattr(s, "verifying")), 0)
+        now = time.monotonic()
+        if busy and now - self._quit_warned > 5:
+            self._quit_warned = now
+            self.notify(
+                f"{busy} claim(s) still being verified — press q again to quit without them",
+                severity="warning",
+                timeout=5,
+            )
+            return
+        self.exit()
 
     def action_help(self) -> None:
         from workbench.tui.screens.help import HelpScreen
@@ -98,5 +114,10 @@ class WorkbenchApp(App[None]):
             return wb.verify(text)  # type: ignore[no-any-return]
 
     def on_unmount(self) -> None:
-        if self._workbench is not None:
-            self._workbench.close()
+        # A verification still running in its daemon thread keeps its connection; the
+        # process exit ends it (nothing half-written: each write is one transaction).
+        if self._workbench is not None and self._verify_lock.acquire(blocking=False):
+            try:
+                self._workbench.close()
+            finally:
+                self._verify_lock.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from typing import TYPE_CHECKING
@@ -361,32 +362,47 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="verify")
     def verify_queued(self) -> None:
-        """Verify typed claims one by one (retrieval and the judge run here, off the UI)."""
+        """Verify typed claims one by one, off the UI thread.
+
+        Each verification runs in a daemon thread that posts its own result; this worker only
+        waits for it, so quitting (which cancels the worker) never waits for a model to load.
+        """
         worker = get_current_worker()
         while self._to_verify and not worker.is_cancelled:
+            done = threading.Event()
             text = self._to_verify.popleft()
-            started = time.perf_counter()
+            threading.Thread(
+                target=self._verify_one, args=(text, done), name="verify", daemon=True
+            ).start()
+            while not done.wait(0.1):
+                if worker.is_cancelled:
+                    return
 
-            def on_stage(stage: str, text: str = text) -> None:
-                self.post_message(VerifyProgress(text, stage))
+    def _verify_one(self, text: str, done: threading.Event) -> None:
+        started = time.perf_counter()
 
-            try:
-                result = self.app.verify(text, on_stage)
-            except WorkbenchError as exc:
-                self.post_message(VerifyFailed(text, str(exc)))
-                continue
-            except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
-                self.post_message(VerifyFailed(text, f"{type(exc).__name__}: {exc}"))
-                continue
+        def on_stage(stage: str) -> None:
+            self.post_message(VerifyProgress(text, stage))
+
+        try:
+            result = self.app.verify(text, on_stage)
+        except WorkbenchError as exc:
+            self.post_message(VerifyFailed(text, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
+            self.post_message(VerifyFailed(text, f"{type(exc).__name__}: {exc}"))
+        else:
+            seconds = time.perf_counter() - started
             self.post_message(
                 ClaimVerified(
                     result.claim.id,
                     result.claim.text,
                     result.verdict.value,
                     result.confidence,
-                    time.perf_counter() - started,
+                    seconds,
                 )
             )
+        finally:
+            done.set()
 
     def _progress(self, text: str, stage: str | None) -> None:
         bar = self.query_one("#progress")
