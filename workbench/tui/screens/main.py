@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from typing import TYPE_CHECKING
 
-from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, ProgressBar, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.widgets import Footer, Header, Input, Static
 
 from workbench.errors import WorkbenchError
 from workbench.tui import queue as q
@@ -23,13 +18,13 @@ from workbench.tui.messages import (
     ClaimVerified,
     OpenPassage,
     VerifyFailed,
-    VerifyProgress,
 )
 from workbench.tui.screens.document import DocumentScreen
 from workbench.tui.screens.modals import AddClaim, NoteEditor
 from workbench.tui.widgets.claim_detail import ClaimDetail
 from workbench.tui.widgets.claim_queue import WIDE, ClaimQueue
 from workbench.tui.widgets.evidence import EvidencePanel, evidence_rows
+from workbench.tui.widgets.verify_bar import VerifyBar
 from workbench.verdict_log import ClaimRecord
 
 if TYPE_CHECKING:
@@ -81,8 +76,6 @@ class MainScreen(Screen[None]):
         self.notes: dict[str, str] = {}  # draft notes on pending claims
         self.cited: dict[str, set[str]] = {}  # cited passages per claim, until decided
         self._shown: tuple[object, ...] | None = None
-        self._to_verify: deque[str] = deque()
-        self.verifying = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -93,9 +86,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="side"):
                 yield ClaimDetail(id="detail")
                 yield EvidencePanel(id="evidence")
-        with Horizontal(id="progress"):
-            yield Label(id="progress-label")
-            yield ProgressBar(total=None, show_eta=False, show_percentage=False)
+        yield VerifyBar(id="progress")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -349,80 +340,20 @@ class MainScreen(Screen[None]):
             return
         self.app.push_screen(DocumentScreen(document, passage.start, passage.end))
 
-    # -- adding claims (background verification) ----------------------------------------
+    # -- adding claims (verified in the background by the VerifyBar) -----------------------
+    @property
+    def verifying(self) -> int:
+        return self.query_one(VerifyBar).verifying
+
     def action_add_claim(self) -> None:
         def done(text: str | None) -> None:
             if text:
-                self._to_verify.append(text)
-                self.verifying += 1
-                self._progress(f"“{text}”", "verifying")
-                self.verify_queued()
+                self.query_one(VerifyBar).submit(text)
 
         self.app.push_screen(AddClaim(), done)
 
-    @work(thread=True, exclusive=True, group="verify")
-    def verify_queued(self) -> None:
-        """Verify typed claims one by one, off the UI thread.
-
-        Each verification runs in a daemon thread that posts its own result; this worker only
-        waits for it, so quitting (which cancels the worker) never waits for a model to load.
-        """
-        worker = get_current_worker()
-        while self._to_verify and not worker.is_cancelled:
-            done = threading.Event()
-            text = self._to_verify.popleft()
-            threading.Thread(
-                target=self._verify_one, args=(text, done), name="verify", daemon=True
-            ).start()
-            while not done.wait(0.1):
-                if worker.is_cancelled:
-                    return
-
-    def _verify_one(self, text: str, done: threading.Event) -> None:
-        started = time.perf_counter()
-
-        def on_stage(stage: str) -> None:
-            self.post_message(VerifyProgress(text, stage))
-
-        try:
-            result = self.app.verify(text, on_stage)
-        except WorkbenchError as exc:
-            self.post_message(VerifyFailed(text, str(exc)))
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never a crash
-            self.post_message(VerifyFailed(text, f"{type(exc).__name__}: {exc}"))
-        else:
-            seconds = time.perf_counter() - started
-            self.post_message(
-                ClaimVerified(
-                    result.claim.id,
-                    result.claim.text,
-                    result.verdict.value,
-                    result.confidence,
-                    seconds,
-                )
-            )
-        finally:
-            done.set()
-
-    def _progress(self, text: str, stage: str | None) -> None:
-        bar = self.query_one("#progress")
-        if stage is None:
-            bar.remove_class("-busy")
-            return
-        waiting = f" (+{self.verifying - 1} more)" if self.verifying > 1 else ""
-        label = Text(f"{stage.capitalize()}…{waiting} ", style="bold")
-        label.append(text, style="dim")
-        self.query_one("#progress-label", Label).update(label)
-        bar.add_class("-busy")
-
-    def on_verify_progress(self, message: VerifyProgress) -> None:
-        self._progress(f"“{message.text}”", message.stage)
-
     def on_claim_verified(self, message: ClaimVerified) -> None:
-        self.verifying = max(0, self.verifying - 1)
         self.reload(select=message.claim_id)
-        if not self.verifying:
-            self._progress("", None)
         hidden = self.query_one(ClaimQueue).index_of(message.claim_id) is None
         self.notify(
             f"Added {message.claim_id}: suggested {message.verdict.replace('_', ' ')} "
@@ -432,9 +363,6 @@ class MainScreen(Screen[None]):
         )
 
     def on_verify_failed(self, message: VerifyFailed) -> None:
-        self.verifying = max(0, self.verifying - 1)
-        if not self.verifying:
-            self._progress("", None)
         kept = ""
         try:  # keep what was typed: the claim joins the queue without a suggestion
             claim = self.app.verdicts.add_claim(message.text)
@@ -446,8 +374,3 @@ class MainScreen(Screen[None]):
         self.notify(
             message.error + kept, title="Could not verify the claim", severity="error", timeout=12
         )
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "verify" and event.state is WorkerState.ERROR:
-            self.verifying = 0
-            self._progress("", None)
