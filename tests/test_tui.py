@@ -142,6 +142,24 @@ async def test_verdict_is_committed_before_the_screen_shows_it(store: Store) -> 
         assert fresh_log(store).claim(first, annotator=WHO).verdict.value == "supported"
 
 
+async def test_a_failed_write_is_reported_and_the_cursor_stays(store: Store, monkeypatch) -> None:
+    from workbench.errors import StoreError
+
+    app = make_app(store)
+
+    def busy(*args, **kwargs):
+        raise StoreError("Could not write to the store (database is locked)")
+
+    async with app.run_test() as pilot:
+        first = current(app).id
+        monkeypatch.setattr(app.verdicts, "record", busy)
+        await pilot.press("s")
+        await pilot.pause()
+        assert current(app).id == first and current(app).status == "pending"
+        assert any("database is locked" in n.message for n in app._notifications)
+    assert fresh_log(store).claims("decided") == []
+
+
 async def test_undo_retracts_the_last_verdict_and_returns_to_it(store: Store) -> None:
     app = make_app(store)
     async with app.run_test() as pilot:
@@ -283,6 +301,22 @@ class GatedJudge:
     def judge(self, pairs):
         assert self.gate.wait(30)
         return self.inner.judge(pairs)
+
+
+async def test_document_viewer_keys(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 12)) as pilot:
+        await pilot.press("enter", "enter")
+        assert isinstance(app.screen, DocumentScreen)
+        body = app.screen.query_one("#doc-body")
+        at = body.scroll_y
+        await pilot.press("k", "k", "k")
+        assert at > 0 and body.scroll_y < at
+        await pilot.press("p")
+        await pilot.pause()
+        assert body.scroll_y == at
+        await pilot.press("q")  # back, not quit
+        assert isinstance(app.screen, MainScreen)
 
 
 async def test_add_claim_is_verified_in_the_background(store: Store) -> None:
