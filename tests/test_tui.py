@@ -229,6 +229,23 @@ async def test_space_cites_the_highlighted_passage(store: Store) -> None:
     assert item.row.passage_id in {e.passage_id for e in first.suggestion.evidence}
 
 
+async def test_citing_on_a_decided_claim_amends_it_and_keeps_the_cursor(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press("r", "k")  # decide the first claim, come back to it
+        record = current(app)
+        await pilot.press("enter")
+        await pilot.press("down", "down", "enter", "down", "down")  # into the neutral list
+        assert app.focused.id == "list-neutral" and app.focused.index == 1
+        item = app.focused.highlighted_child
+        await pilot.press("space")
+        assert app.focused.id == "list-neutral" and app.focused.index == 1
+        await pilot.press("down", "space")
+        cited = {item.row.passage_id, app.focused.highlighted_child.row.passage_id}
+    decided = fresh_log(store).claim(record.id, annotator=WHO)
+    assert decided.verdict.value == "refuted" and set(decided.evidence_ids) == cited
+
+
 async def test_uncited_passage_is_not_recorded(store: Store) -> None:
     app = make_app(store)
     async with app.run_test() as pilot:

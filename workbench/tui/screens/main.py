@@ -159,10 +159,7 @@ class MainScreen(Screen[None]):
         cited = self._cited(record)
         note = None if record is None else self.notes.get(record.id)
         self.query_one(ClaimDetail).show(record, note, len(cited))
-        key = (
-            None if record is None else (record.id, record.entry_id),
-            None if record is None or record.suggestion is None else record.suggestion.id,
-        )
+        key = self._panel_key(record)
         if key == self._shown:
             return
         self._shown = key
@@ -180,6 +177,13 @@ class MainScreen(Screen[None]):
         panel.show(evidence_rows(suggestion, passages), cited, empty)
         if refocus:
             self.call_after_refresh(self._refocus_evidence)
+
+    def _panel_key(self, record: ClaimRecord | None) -> tuple[object, ...]:
+        """What the evidence panel shows; it is rebuilt only when this changes."""
+        if record is None:
+            return (None,)
+        sid = None if record.suggestion is None else record.suggestion.id
+        return (record.id, sid, frozenset(self._cited(record)))
 
     def _refocus_evidence(self) -> None:
         if not self.query_one(EvidencePanel).focus_first():
@@ -273,6 +277,7 @@ class MainScreen(Screen[None]):
             return
         pid, now_cited = toggled
         (self._cited(record).add if now_cited else self._cited(record).discard)(pid)
+        self._shown = self._panel_key(record)  # the panel already shows the change
         self._amend(record, "Citation")
 
     def action_note(self) -> None:
