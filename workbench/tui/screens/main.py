@@ -236,8 +236,9 @@ class MainScreen(Screen[None]):
         if not self._record(record, verdict):
             return
         self.refresh_claim(record.id, select=target)
-        left = "" if after is not None else " · no pending claims left"
-        self.notify(f"{record.id}: {verdict.replace('_', ' ')}{left}", timeout=2)
+        # The row shows the verdict; a toast per key press would pile up over the evidence.
+        if after is None:
+            self.notify("No pending claims left — u undoes, a adds a claim", timeout=4)
 
     def action_undo(self) -> None:
         try:
