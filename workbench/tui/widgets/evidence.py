@@ -17,6 +17,7 @@ from workbench.tui.messages import EvidenceHighlighted, OpenPassage
 from workbench.types import Passage
 from workbench.verdict_log import Suggestion
 
+STANCE_STYLE = {"supports": "bold green", "refutes": "bold red", "neutral": "bold dim"}
 SECTIONS = (
     ("supports", "Supporting", False),
     ("refutes", "Contradicting", False),
@@ -80,7 +81,7 @@ class EvidenceItem(ListItem):
         out = Text()
         out.append("[✓] " if self.cited else "[ ] ", style="bold cyan" if self.cited else "dim")
         prob = "  ?  " if r.score is None else f"{r.score:.2f}"
-        out.append(f"{r.stance} {prob}", style="bold")
+        out.append(f"{r.stance} {prob}", style=STANCE_STYLE.get(r.stance, "bold"))
         out.append(f"  {r.source}")
         out.append(f"  {r.date or 'undated'}", style="dim")
         if not r.in_store:
