@@ -19,7 +19,8 @@ VERDICT_STYLE = {
     "not_enough_info": "bold",
 }
 COLUMN_WIDTHS = {"status": 7, "suggestion": 16, "verdict": 11}
-WIDE = 110  # at this width and above the queue also shows claim ids
+WIDE = 110  # at this width and above the queue shows whole claim ids
+SHORT_ID = 7  # below it, their first characters
 
 
 def verdict_text(
@@ -67,20 +68,19 @@ class ClaimQueue(DataTable):
         self.records = list(records)
         width = self.size.width or self.app.size.width
         wide = width >= WIDE
+        id_width = 12 if wide else SHORT_ID  # the full id is also in the detail line
         self.clear(columns=True)
-        if wide:
-            self.add_column("ID", key="id")
+        self.add_column("ID", key="id", width=id_width)
         cells = [self._cells(r) for r in self.records]
         # Fixed widths: a verdict recorded later is redrawn in place, without re-measuring.
-        fixed = (12 + 2 if wide else 0) + sum(w + 2 for w in COLUMN_WIDTHS.values())
+        fixed = id_width + 2 + sum(w + 2 for w in COLUMN_WIDTHS.values())
         claim_width = max(16, width - fixed - 4)
         self.add_column("Claim", key="claim")
         for key, w in COLUMN_WIDTHS.items():
             self.add_column(key.capitalize(), key=key, width=w)
         for r, row_cells in zip(self.records, cells, strict=True):
-            first: list[object] = [Text(r.id, style="dim")] if wide else []
-            first.append(shorten(r.text, claim_width))
-            self.add_row(*first, *row_cells[1:], key=r.id)
+            ident = Text(r.id[:id_width], style="dim")
+            self.add_row(ident, shorten(r.text, claim_width), *row_cells[1:], key=r.id)
         row = self.index_of(select)
         if row is None:
             row = min(keep, len(self.records) - 1)
