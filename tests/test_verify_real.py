@@ -73,4 +73,4 @@ def test_dev_set_targets(real_store):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["recall@5"] >= 0.95
-    assert report["accuracy"] >= 0.75  # the target is 0.90; see docs/verify.md for where it stands
+    assert report["accuracy"] >= 0.9

@@ -4,8 +4,9 @@ The rule (documented in docs/verify.md), over the judged evidence of one claim:
 
 - ``S`` = the strongest support: the highest P(supports) among passages judged *supports*;
   ``R`` likewise for refutes. Near-duplicate copies count once (they are grouped before).
-- Independent agreeing sources add up: ``support = 1 - Π(1 - p_i)`` over supporting
-  passages from different documents (likewise ``refute``), capped by the evidence count.
+- Independent agreeing sources add up: ``support = 1 - Π(1 - p_i)`` over the best
+  supporting passage of each document whose ``p_i ≥ decide_min`` (likewise ``refute``);
+  weak passages never add up to a strong verdict.
 - If both ``S ≥ conflict_min`` and ``R ≥ conflict_min`` → **conflicting**, confidence
   ``min(support, refute)``.
 - Else the side with ``S`` or ``R ≥ decide_min`` and the larger aggregate wins →
@@ -32,7 +33,8 @@ class AggregationRule:
         return suggest_verdict(evidence, self)
 
 
-def _noisy_or(evidence: Sequence[Evidence], stance: Stance) -> tuple[float, float]:
+def _noisy_or(evidence: Sequence[Evidence], stance: Stance, floor: float) -> tuple[float, float]:
+    """(strongest p, noisy-or of the best p per document among those ≥ floor)."""
     best: dict[str, float] = {}
     for e in evidence:
         if e.stance is stance:
@@ -40,18 +42,20 @@ def _noisy_or(evidence: Sequence[Evidence], stance: Stance) -> tuple[float, floa
             best[e.passage.doc_id] = max(best.get(e.passage.doc_id, 0.0), p)
     if not best:
         return 0.0, 0.0
+    top = max(best.values())
     miss = 1.0
     for p in best.values():
-        miss *= 1.0 - p
-    return max(best.values()), 1.0 - miss
+        if p >= floor:
+            miss *= 1.0 - p
+    return top, max(top, 1.0 - miss)
 
 
 def suggest_verdict(
     evidence: Sequence[Evidence], rule: AggregationRule | None = None
 ) -> tuple[VerdictLabel, float]:
     rule = rule or AggregationRule()
-    s_max, support = _noisy_or(evidence, Stance.SUPPORTS)
-    r_max, refute = _noisy_or(evidence, Stance.REFUTES)
+    s_max, support = _noisy_or(evidence, Stance.SUPPORTS, rule.decide_min)
+    r_max, refute = _noisy_or(evidence, Stance.REFUTES, rule.decide_min)
     if s_max >= rule.conflict_min and r_max >= rule.conflict_min:
         return VerdictLabel.CONFLICTING, round(min(support, refute), 4)
     if s_max >= rule.decide_min and support >= refute:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from workbench.errors import InputError
 from workbench.judges.base import Judge
 from workbench.retrieval import Hit, Retriever
+from workbench.stance_rules import adjust, signals
 from workbench.store import Store
 from workbench.types import (
     Claim,
@@ -56,9 +57,17 @@ class Verifier:
     judge: Judge
     top_k: int = 10
     rule: AggregationRule = AggregationRule()
+    lexical_checks: bool = True  # see workbench/stance_rules.py
 
     def __post_init__(self) -> None:
         self.retriever = Retriever(self.store)
+        self._doc_text: dict[str, str] = {}
+
+    def _document_text(self, doc_id: str) -> str:
+        if doc_id not in self._doc_text:
+            doc = self.store.document(doc_id)
+            self._doc_text[doc_id] = doc.text if doc is not None else ""
+        return self._doc_text[doc_id]
 
     def verify(self, claim: Claim) -> VerificationResult:
         return next(self.verify_many([claim]))
@@ -99,11 +108,15 @@ class Verifier:
             if j.stance is None:
                 unjudged.append(f"{hit.passage.id}: {j.error or 'not judged'}")
                 continue
+            if self.lexical_checks:
+                sig = signals(claim.text, hit.passage.text, self._document_text(hit.passage.doc_id))
+                j = adjust(j, sig)
+            stance = j.stance or Stance.NEUTRAL  # adjust keeps a judged pair judged
             evidence.append(
                 Evidence(
                     passage=hit.passage,
-                    stance=j.stance,
-                    score=float(j.probs.get(j.stance, 0.0)),
+                    stance=stance,
+                    score=float(j.probs.get(stance, 0.0)),
                     relevance=hit.relevance,
                     judgement=j,
                     duplicates=hit.duplicates,
@@ -122,7 +135,7 @@ class Verifier:
             supporting=tuple(by[Stance.SUPPORTS]),
             refuting=tuple(by[Stance.REFUTES]),
             neutral=tuple(by[Stance.NEUTRAL]),
-            judge=self.judge.identity,
+            judge=self.judge.identity + ("+lexical-v1" if self.lexical_checks else ""),
             unjudged=tuple(unjudged),
         )
 
