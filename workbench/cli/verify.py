@@ -117,7 +117,7 @@ class _Writer:
         from workbench.verify import result_record
 
         if self.fmt == "table":
-            self.out.write(_table(result) + "\n\n")
+            click.echo(_table(result) + "\n", file=self.out)  # strips colour when piped
         elif self.csv is not None:
             self.csv.writerow(_csv_row(result_record(result)))
         else:
