@@ -25,6 +25,7 @@ VARIANTS = [
     ("fp32, length-bucketed", "fp32", True),
     ("bf16 autocast, padded to 128", "bf16", False),
     ("bf16 autocast, length-bucketed", "bf16", True),
+    ("bf16 weights, length-bucketed", "bf16-weights", True),
     ("int8 dynamic, length-bucketed", "int8", True),
 ]
 

@@ -23,7 +23,7 @@ from workbench.types import Stance, StanceJudgement
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "stance"
 STANCES = (Stance.SUPPORTS, Stance.REFUTES, Stance.NEUTRAL)  # the model's label order
-PRECISIONS = ("fp32", "bf16", "int8")
+PRECISIONS = ("fp32", "bf16", "bf16-weights", "int8")
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -41,8 +41,10 @@ class NLIJudge:
         pairs = [("Paris is in France.", "Paris is the capital of France.")]
         [j.stance for j in judge.judge(pairs)]  # [Stance.SUPPORTS]
 
-    ``precision`` is ``bf16`` (autocast; fastest on CPUs with AMX/AVX512-BF16), ``fp32`` or
-    ``int8`` (dynamic quantisation of the linear layers). Pairs are tokenised once, sorted by
+    ``precision`` is ``bf16`` (autocast; fast on CPUs with AMX/AVX512-BF16), ``bf16-weights``
+    (the whole model cast to bf16: a little faster again), ``fp32`` or ``int8`` (dynamic
+    quantisation of the linear layers). ``threads`` sets torch's intra-op threads: on a busy
+    2-core machine 1 thread was 3-5x faster than 2 (see docs/judge.md). Pairs are tokenised once, sorted by
     length and run in batches of ``batch_size`` so that padding stays small; results come back
     in input order.
     """
@@ -112,6 +114,8 @@ class NLIJudge:
                         f"Could not load the stance model at {self.model_dir}: {exc}"
                     ) from exc
                 model.eval()
+                if self.precision == "bf16-weights":
+                    model = model.to(torch.bfloat16)
                 if self.precision == "int8":
                     import warnings
 
