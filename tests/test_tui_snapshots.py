@@ -28,8 +28,13 @@ CLAIMS = [
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("snap") / "store"
+    # Sources are stored as absolute paths and the viewer shows them: ingest from a fixed
+    # place so the snapshots do not depend on where the checkout lives.
+    corpus = Path("/tmp/workbench-snapshot-corpus")
+    shutil.rmtree(corpus, ignore_errors=True)
+    shutil.copytree(ROOT / "samples" / "corpus", corpus)
     with Store.open(path, create=True) as store:
-        ingest(store, [ROOT / "samples" / "corpus"], HashEmbedder(64))
+        ingest(store, [corpus], HashEmbedder(64))
         wb = Workbench(store, judge=get_judge("fake"), settings=Settings())
         for claim in CLAIMS:
             wb.verify(claim)
