@@ -152,38 +152,62 @@ def test_subsample_is_even_and_bounded() -> None:
 
 def test_wice_mapping(tmp_path: Path) -> None:
     rows = [
-        {"label": "supported", "supporting_sentences": [[1], [2]], "claim": "c1",
-         "evidence": ["s0", "s1", "s2"]},
-        {"label": "partially_supported", "supporting_sentences": [[0]], "claim": "c2",
-         "evidence": ["t0", "t1"]},
+        {
+            "label": "supported",
+            "supporting_sentences": [[1], [2]],
+            "claim": "c1",
+            "evidence": ["s0", "s1", "s2"],
+        },
+        {
+            "label": "partially_supported",
+            "supporting_sentences": [[0]],
+            "claim": "c2",
+            "evidence": ["t0", "t1"],
+        },
         {"label": "not_supported", "supporting_sentences": [], "claim": "c3", "evidence": ["u0"]},
     ]
     path = write_jsonl(tmp_path / "claim_dev.jsonl", rows)
     got = [(p.claim, p.passage, p.gold) for p in load_wice(path)]
-    assert got == [("c1", "s0", 2), ("c1", "s1", 0), ("c1", "s2", 0), ("c2", "t1", 2), ("c3", "u0", 2)]
+    assert got == [
+        ("c1", "s0", 2),
+        ("c1", "s1", 0),
+        ("c1", "s2", 0),
+        ("c2", "t1", 2),
+        ("c3", "u0", 2),
+    ]
 
 
 def test_eval_command_on_tiny_files(tmp_path: Path) -> None:
     cf = write_jsonl(
         tmp_path / "climate-fever.jsonl",
         [
-            {"claim": "Paris is in France", "evidences": [
-                {"evidence": "Paris is in France.", "evidence_label": "SUPPORTS"},
-                {"evidence": "Bananas are yellow.", "evidence_label": "NOT_ENOUGH_INFO"},
-            ]},
+            {
+                "claim": "Paris is in France",
+                "evidences": [
+                    {"evidence": "Paris is in France.", "evidence_label": "SUPPORTS"},
+                    {"evidence": "Bananas are yellow.", "evidence_label": "NOT_ENOUGH_INFO"},
+                ],
+            },
         ],
     )
     wice = write_jsonl(
         tmp_path / "claim_dev.jsonl",
-        [{"label": "supported", "supporting_sentences": [[0]], "claim": "Paris is in France",
-          "evidence": ["Paris is in France.", "Bananas are yellow."]}],
+        [
+            {
+                "label": "supported",
+                "supporting_sentences": [[0]],
+                "claim": "Paris is in France",
+                "evidence": ["Paris is in France.", "Bananas are yellow."],
+            }
+        ],
     )
     code, out, err = run("eval", "--judge", "fake", "--climate-fever", str(cf), "--wice", str(wice))
     assert code == 0, err
     assert "Climate-FEVER: 2 pairs" in out and "WiCE dev: 2 pairs" in out
     assert "macro-F1 1.000" in out and "confusion" in out
-    code, out, _ = run("eval", "--judge", "fake", "--climate-fever", str(cf), "--wice", str(wice),
-                       "--json")
+    code, out, _ = run(
+        "eval", "--judge", "fake", "--climate-fever", str(cf), "--wice", str(wice), "--json"
+    )
     data = json.loads(out)
     assert data["Climate-FEVER"]["accuracy"] == 1.0 and data["judge"].startswith("fake:")
 
@@ -201,10 +225,16 @@ def test_predict_default_judge_is_the_shipped_nli(tmp_path: Path) -> None:
     src = write_jsonl(
         tmp_path / "in.jsonl",
         [
-            {"claim": "The Eiffel Tower is in Paris.",
-             "passage": "The Eiffel Tower is a wrought-iron tower in Paris, France.", "id": 1},
-            {"claim": "The Eiffel Tower is in Berlin.",
-             "passage": "The Eiffel Tower is a wrought-iron tower in Paris, France.", "id": 2},
+            {
+                "claim": "The Eiffel Tower is in Paris.",
+                "passage": "The Eiffel Tower is a wrought-iron tower in Paris, France.",
+                "id": 1,
+            },
+            {
+                "claim": "The Eiffel Tower is in Berlin.",
+                "passage": "The Eiffel Tower is a wrought-iron tower in Paris, France.",
+                "id": 2,
+            },
         ],
     )
     code, out, err = run("predict", "--input", str(src))
