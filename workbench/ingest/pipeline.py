@@ -12,7 +12,7 @@ import hashlib
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,44 +137,14 @@ def ingest(
         else:
             files.append(item)
 
-    # Read and clean everything up front (cheap), deciding what needs embedding.
-    todo: list[_Prepared] = []
-    seen_ids: dict[str, str] = {}
-    for path in files:
-        try:
-            data_hash = _file_hash(path)
-            if data_hash and store.sources_with_hash(str(path), data_hash):
-                for row in store.db.execute(
-                    "SELECT id, source FROM documents WHERE (source = ? OR source LIKE ?)",
-                    (str(path), str(path) + "#%"),
-                ):
-                    report.documents.append(DocumentReport(row[1], row[0], "unchanged"))
-                continue
-            raws, bad = read_file(path, max_bytes=max_bytes)
-            report.skipped.extend(bad)
-            _remove_vanished_records(store, path, {raw.source for raw in raws})
-        except InputError as exc:
-            report.skipped.append(Skipped(str(path), str(exc).split(": ", 1)[-1]))
-            continue
-        for raw in raws:
-            prepared = _prepare(raw, replacing=store.document_by_source(raw.source) is not None)
-            existing = store.has_document(prepared.doc.id) or seen_ids.get(prepared.doc.id)
-            if existing and existing != raw.source:
-                prepared.report.status, prepared.report.duplicate_of = "duplicate", existing
-                prepared.report.passages = 0
-                report.documents.append(prepared.report)
-                continue
-            if not prepared.passages:
-                report.skipped.append(Skipped(raw.source, "no text left after cleaning"))
-                continue
-            seen_ids[prepared.doc.id] = raw.source
-            todo.append(prepared)
-
     if not files and report.skipped:
         raise InputError(
             "Nothing to ingest: " + "; ".join(f"{s.source} {s.reason}" for s in report.skipped)
         )
 
+    # Reading and cleaning (a producer thread) overlap with embedding (this thread) and
+    # writing (a writer thread).
+    todo = _prepare_files(store, files, report, max_bytes)
     _embed_and_write(store, embedder, todo, report, started, len(files), on_progress)
     report.seconds = time.perf_counter() - started
     if files and not report.documents and report.skipped:
@@ -184,6 +154,49 @@ def ingest(
             + (" …" if len(report.skipped) > 3 else "")
         )
     return report
+
+
+def _prepare_files(
+    store: Store, files: list[Path], report: IngestReport, max_bytes: int
+) -> Iterator[_Prepared]:
+    """Read, clean and split each file, yielding what needs embedding (in file order)."""
+    seen_ids: dict[str, str] = {}
+    for path in files:
+        try:
+            data_hash = _file_hash(path)
+            with store._lock:
+                unchanged = bool(data_hash and store.sources_with_hash(str(path), data_hash))
+                if unchanged:
+                    for row in store.db.execute(
+                        "SELECT id, source FROM documents WHERE (source = ? OR source LIKE ?)",
+                        (str(path), str(path) + "#%"),
+                    ):
+                        report.documents.append(DocumentReport(row[1], row[0], "unchanged"))
+            if unchanged:
+                continue
+            raws, bad = read_file(path, max_bytes=max_bytes)
+            report.skipped.extend(bad)
+            with store._lock:
+                _remove_vanished_records(store, path, {raw.source for raw in raws})
+        except InputError as exc:
+            report.skipped.append(Skipped(str(path), str(exc).split(": ", 1)[-1]))
+            continue
+        for raw in raws:
+            with store._lock:
+                replacing = store.document_by_source(raw.source) is not None
+            prepared = _prepare(raw, replacing=replacing)
+            with store._lock:
+                existing = store.has_document(prepared.doc.id) or seen_ids.get(prepared.doc.id)
+            if existing and existing != raw.source:
+                prepared.report.status, prepared.report.duplicate_of = "duplicate", existing
+                prepared.report.passages = 0
+                report.documents.append(prepared.report)
+                continue
+            if not prepared.passages:
+                report.skipped.append(Skipped(raw.source, "no text left after cleaning"))
+                continue
+            seen_ids[prepared.doc.id] = raw.source
+            yield prepared
 
 
 def _remove_vanished_records(store: Store, path: Path, sources: set[str]) -> None:
@@ -205,25 +218,23 @@ def _file_hash(path: Path) -> str | None:
         return None  # read_file reports it properly
 
 
-def _batches(todo: list[_Prepared]) -> list[list[_Prepared]]:
-    batches: list[list[_Prepared]] = []
+def _batches(todo: Iterable[_Prepared]) -> Iterator[list[_Prepared]]:
     current: list[_Prepared] = []
     size = 0
     for item in todo:
         current.append(item)
         size += len(item.passages)
         if size >= ENCODE_BATCH:
-            batches.append(current)
+            yield current
             current, size = [], 0
     if current:
-        batches.append(current)
-    return batches
+        yield current
 
 
 def _embed_and_write(
     store: Store,
     embedder: Embedder,
-    todo: list[_Prepared],
+    todo: Iterable[_Prepared],
     report: IngestReport,
     started: float,
     total_files: int,
@@ -268,17 +279,42 @@ def _embed_and_write(
             except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                 failure.append(exc)
 
-    thread = threading.Thread(target=writer, name="ingest-writer", daemon=True)
-    thread.start()
+    prepared: queue.Queue[list[_Prepared] | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def producer() -> None:
+        try:
+            for batch in _batches(todo):
+                while not stop.is_set():
+                    try:
+                        prepared.put(batch, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            prepared.put(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            prepared.put(exc)
+
+    threads = [
+        threading.Thread(target=writer, name="ingest-writer", daemon=True),
+        threading.Thread(target=producer, name="ingest-reader", daemon=True),
+    ]
+    for t in threads:
+        t.start()
     try:
-        for batch in _batches(todo):
+        while (batch := prepared.get()) is not None:
+            if isinstance(batch, BaseException):
+                raise batch
             if failure:
                 break
-            texts = [p.text for prepared in batch for p in prepared.passages]
+            texts = [p.text for item in batch for p in item.passages]
             work.put((batch, embedder.embed(texts)))
     finally:
+        stop.set()
         work.put(None)
-        thread.join()
+        threads[0].join()
     if failure:
         exc = failure[0]
         if isinstance(exc, WorkbenchError):
