@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.errors import StoreError
 from workbench.judges.base import Judge, get_judge
@@ -22,6 +22,11 @@ from workbench.store import Store
 from workbench.types import Claim, ClaimOrigin, VerificationResult
 from workbench.verdict_log import VerdictLog
 from workbench.verify import Verifier, make_claim
+
+if TYPE_CHECKING:
+    from workbench.extract.pipeline import ExtractionReport
+    from workbench.ingest.pipeline import IngestReport
+    from workbench.retrieval import Hit
 
 
 class Workbench:
@@ -97,13 +102,13 @@ class Workbench:
         return self._verifier
 
     # -- corpus --------------------------------------------------------------------------
-    def ingest(self, paths: Sequence[str | Path], **options: Any) -> Any:
+    def ingest(self, paths: Sequence[str | Path], **options: Any) -> IngestReport:
         from workbench.ingest.pipeline import ingest
 
         self._verifier = None
         return ingest(self.store, paths, self.store.embedder(), **options)
 
-    def search(self, text: str, k: int = 10) -> list[Any]:
+    def search(self, text: str, k: int = 10) -> list[Hit]:
         from workbench.retrieval import Retriever
 
         return Retriever(self.store).search(text, k=k)
@@ -139,7 +144,7 @@ class Workbench:
                 self.log.add_suggestion(result)
             yield result
 
-    def extract_claims(self, *, llm: Any = None, limit: int | None = None) -> Any:
+    def extract_claims(self, *, llm: Any = None, limit: int | None = None) -> ExtractionReport:
         """Find check-worthy claims in the documents and queue them (see docs/extraction.md)."""
         from workbench.extract.pipeline import extract_claims
 
