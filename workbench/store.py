@@ -39,7 +39,8 @@ class StoreStats:
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """UTC timestamp with milliseconds: entries made within one second still sort."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def is_store(path: Path) -> bool:

@@ -15,11 +15,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from workbench.errors import InputError, StoreError
-from workbench.store import Store
+from workbench.store import Store, now
 from workbench.types import (
     Appearance,
     Claim,
@@ -51,11 +50,6 @@ _BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
 
 T = TypeVar("T")
 Status = Literal["pending", "decided", "all"]
-
-
-def now() -> str:
-    """UTC timestamp with milliseconds: entries made within one second still sort."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def parse_verdict(word: str | VerdictLabel) -> VerdictLabel:

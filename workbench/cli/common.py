@@ -36,6 +36,14 @@ store_option = click.option(
     help="Store directory (default: $WORKBENCH_STORE or ./store).",
 )
 
+annotator_option = click.option(
+    "--annotator",
+    default=None,
+    metavar="NAME",
+    help="Who is deciding (default: $WORKBENCH_ANNOTATOR, the config's annotator, "
+    "else your login name).",
+)
+
 
 def fail(message: str, code: int = 1) -> None:
     click.echo(f"Error: {message}", err=True)

@@ -6,19 +6,13 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.common import handle_errors, settings, store_option, store_path
+from workbench.cli.common import annotator_option, handle_errors, settings, store_option, store_path
 from workbench.store import Store
 
 
 @click.command("tui")
 @store_option
-@click.option(
-    "--annotator",
-    default=None,
-    metavar="NAME",
-    help="Who is deciding (default: $WORKBENCH_ANNOTATOR, the config's annotator, "
-    "else your login name).",
-)
+@annotator_option
 @handle_errors
 def tui_cmd(store: Path | None, annotator: str | None) -> None:
     """Triage the claim queue from the keyboard: read the evidence, decide, move on.

@@ -9,19 +9,11 @@ from pathlib import Path
 import click
 
 from workbench.agreement import agreement as compute_agreement
-from workbench.cli.common import handle_errors, settings, store_option, store_path
+from workbench.cli.common import annotator_option, handle_errors, settings, store_option, store_path
 from workbench.errors import UsageError
 from workbench.export import FORMATS, export
 from workbench.store import Store
 from workbench.verdict_log import STATUSES, VERDICT_WORDS, ClaimRecord, VerdictEntry, VerdictLog
-
-annotator_option = click.option(
-    "--annotator",
-    default=None,
-    metavar="NAME",
-    help="Who is deciding (default: $WORKBENCH_ANNOTATOR, the config's annotator, "
-    "else your login name).",
-)
 
 
 def _annotator(name: str | None) -> str:
