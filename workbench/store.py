@@ -56,7 +56,8 @@ class Store:
         self._chroma: Any = None
         self._collection: Any = None
         self._embedder: Embedder | None = None
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # guards the SQLite connection
+        self._chroma_lock = threading.Lock()  # opening Chroma (~0.5 s) must not block SQLite
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -146,7 +147,7 @@ class Store:
 
     # -- chroma --------------------------------------------------------------------------
     def collection(self) -> Any:
-        with self._lock:
+        with self._chroma_lock:
             if self._collection is None:
                 import chromadb
                 from chromadb.config import Settings as ChromaSettings

@@ -36,6 +36,9 @@ class Sentence:
 def _segmenter() -> Any:
     import pysbd
 
+    # pysbd builds hundreds of regexes per call; Python's default cache of 512 compiled
+    # patterns thrashes and recompiling is ~40% of its time. A larger cache fixes that.
+    re._MAXCACHE = max(getattr(re, "_MAXCACHE", 512), 8192)  # type: ignore[attr-defined]
     return pysbd.Segmenter(language="en", clean=False, char_span=False)
 
 

@@ -1,9 +1,10 @@
 """Ingest: files → cleaned documents → passages → vectors → the store.
 
-Encoding (the slow part) overlaps with writing: a writer thread stores each batch of
-documents while the next batch is embedded. Every document is written atomically (see
-``Store.add_document``), so an interrupted ingest leaves whole documents only and a rerun
-completes it; unchanged files are skipped by their hash.
+Encoding (the slow part) overlaps with reading and writing: a reader thread prepares
+documents ahead, the encoder gets batches of passages of similar length, and a writer
+thread stores each batch's vectors and then each finished document. Every document is
+committed atomically (see ``Store.add_document``), so an interrupted ingest leaves whole
+documents only and a rerun completes it; unchanged files are skipped by their hash.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ import numpy as np
 
 from workbench.embedding import Embedder
 from workbench.errors import InputError, WorkbenchError
+from workbench.ingest.batching import LengthBatcher
 from workbench.ingest.cleaning import clean
 from workbench.ingest.passages import make_passages
 from workbench.ingest.readers import MAX_BYTES, RawDocument, Skipped, iter_files, read_file
 from workbench.store import Store
 from workbench.types import Document, Passage
 
-ENCODE_BATCH = 512  # passages per embedding call (the encoder sorts each call by length)
+POOL = 2048  # passages waiting to be grouped into encoder batches of similar length
 
 
 @dataclass
@@ -128,7 +130,6 @@ def ingest(
     started = time.perf_counter()
     report = IngestReport()
     store.adopt_embedder(embedder)
-    report.orphans_removed = store.reconcile()
 
     files: list[Path] = []
     for item in iter_files([Path(p) for p in paths]):
@@ -143,7 +144,8 @@ def ingest(
         )
 
     # Reading and cleaning (a producer thread) overlap with embedding (this thread) and
-    # writing (a writer thread).
+    # writing (a writer thread, which first opens Chroma and removes the vectors of any
+    # interrupted ingest: that takes ~0.5 s, hidden behind the first encoder call).
     todo = _prepare_files(store, files, report, max_bytes)
     _embed_and_write(store, embedder, todo, report, started, len(files), on_progress)
     report.seconds = time.perf_counter() - started
@@ -218,19 +220,6 @@ def _file_hash(path: Path) -> str | None:
         return None  # read_file reports it properly
 
 
-def _batches(todo: Iterable[_Prepared]) -> Iterator[list[_Prepared]]:
-    current: list[_Prepared] = []
-    size = 0
-    for item in todo:
-        current.append(item)
-        size += len(item.passages)
-        if size >= ENCODE_BATCH:
-            yield current
-            current, size = [], 0
-    if current:
-        yield current
-
-
 def _embed_and_write(
     store: Store,
     embedder: Embedder,
@@ -240,54 +229,69 @@ def _embed_and_write(
     total_files: int,
     on_progress: Callable[[Progress], None] | None,
 ) -> None:
-    work: queue.Queue[tuple[list[_Prepared], np.ndarray] | None] = queue.Queue(maxsize=2)
+    """Three threads: a reader prepares documents, this thread embeds, a writer stores.
+
+    The reader runs ahead (it is ~10× faster than the encoder), so the pool of passages
+    waiting for the encoder holds up to POOL of them and each encoder call gets passages
+    of similar length (see ``LengthBatcher``). The writer upserts each batch's vectors into
+    Chroma at once, and commits a document to SQLite, in one transaction, once all its
+    passages are embedded. SQLite is the authority: vectors of a document that never
+    committed are orphans and are removed on the next run (``Store.reconcile``).
+    """
+    # The writer's work: a batch's vectors, or documents whose vectors are all stored.
+    work: queue.Queue[tuple[list[Passage], np.ndarray] | list[_Prepared] | None]
+    work = queue.Queue(maxsize=8)
     failure: list[BaseException] = []
     done = {"documents": 0, "passages": 0}
 
+    def write(item: tuple[list[Passage], np.ndarray] | list[_Prepared]) -> None:
+        if isinstance(item, tuple):
+            passages, vectors = item
+            store.upsert_vectors(passages, vectors)
+            done["passages"] += len(passages)
+        else:
+            for prepared in item:
+                store.add_document(
+                    prepared.doc,
+                    prepared.passages,
+                    None,
+                    file_hash=prepared.raw.file_hash,
+                    cleaning=prepared.cleaning,
+                )
+                report.documents.append(prepared.report)
+                done["documents"] += 1
+        if on_progress:
+            on_progress(
+                Progress(
+                    done["documents"],
+                    done["passages"],
+                    time.perf_counter() - started,
+                    total_files,
+                )
+            )
+
     def writer() -> None:
-        while True:
-            item = work.get()
-            if item is None:
-                return
+        try:
+            report.orphans_removed = store.reconcile()
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            failure.append(exc)
+        while (item := work.get()) is not None:
             if failure:
                 continue  # drain; the main thread is stopping
-            batch, vectors = item
             try:
-                # One vector upsert per batch, then one transaction per document.
-                store.upsert_vectors([p for prepared in batch for p in prepared.passages], vectors)
-                for prepared in batch:
-                    n = len(prepared.passages)
-                    store.add_document(
-                        prepared.doc,
-                        prepared.passages,
-                        None,
-                        file_hash=prepared.raw.file_hash,
-                        cleaning=prepared.cleaning,
-                    )
-                    report.documents.append(prepared.report)
-                    done["documents"] += 1
-                    done["passages"] += n
-                if on_progress:
-                    on_progress(
-                        Progress(
-                            done["documents"],
-                            done["passages"],
-                            time.perf_counter() - started,
-                            total_files,
-                        )
-                    )
+                write(item)
             except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                 failure.append(exc)
 
-    prepared: queue.Queue[list[_Prepared] | BaseException | None] = queue.Queue(maxsize=2)
+    prepared: queue.Queue[_Prepared | BaseException | None] = queue.Queue(maxsize=256)
     stop = threading.Event()
 
     def producer() -> None:
         try:
-            for batch in _batches(todo):
+            for item in todo:
                 while not stop.is_set():
                     try:
-                        prepared.put(batch, timeout=0.2)
+                        prepared.put(item, timeout=0.2)
                         break
                     except queue.Full:
                         continue
@@ -303,14 +307,39 @@ def _embed_and_write(
     ]
     for t in threads:
         t.start()
+    batcher: LengthBatcher[_Prepared] = LengthBatcher(
+        batch=int(getattr(embedder, "batch_size", 64)), pool=POOL
+    )
+
+    def accept(item: _Prepared | BaseException | None) -> bool:
+        """Add one reader result to the pool; False at the end of the input."""
+        if isinstance(item, BaseException):
+            raise item
+        if item is None:
+            batcher.close()
+            return False
+        batcher.add(item, [p.text for p in item.passages])
+        return True
+
     try:
-        while (batch := prepared.get()) is not None:
-            if isinstance(batch, BaseException):
-                raise batch
-            if failure:
-                break
-            texts = [p.text for item in batch for p in item.passages]
-            work.put((batch, embedder.embed(texts)))
+        more = True
+        while (more or len(batcher)) and not failure:
+            # Take everything the reader has ready (up to the pool size); wait only
+            # when there is nothing to encode yet.
+            while more and len(batcher) < POOL:
+                try:
+                    item = prepared.get(block=not batcher.ready())
+                except queue.Empty:
+                    break
+                more = accept(item)
+            if not batcher.ready():
+                continue
+            passages = [item.passages[i] for item, i in batcher.take()]
+            vectors = embedder.embed([p.text for p in passages])
+            batcher.done()
+            work.put((passages, vectors))
+            if finished := batcher.finished():
+                work.put(finished)
     finally:
         stop.set()
         work.put(None)
