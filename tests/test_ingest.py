@@ -206,9 +206,11 @@ _SLOW_INGEST = textwrap.dedent(
     from workbench.ingest import pipeline
     from workbench.store import Store
 
-    pipeline.ENCODE_BATCH = 1  # one document per batch
+    pipeline.WRITE_BATCH = 1  # store every batch at once
 
     class Slow(HashEmbedder):
+        batch_size = 2  # one document per encoder batch
+
         def embed(self, texts):
             time.sleep(0.15)
             return super().embed(texts)
