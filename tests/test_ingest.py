@@ -339,3 +339,21 @@ def test_cli_store_that_is_not_a_store(tmp_path, samples):
     assert result.exit_code == 1
     assert "is not a workbench store" in result.output
     assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
+
+
+def test_passages_pack_sentences_and_a_short_last_sentence_joins_the_one_before() -> None:
+    from workbench.ingest.passages import make_passages
+
+    text = (
+        "“Either he achieves this through guarantees, or through political control of the "
+        "country,” he said. “Then we will see what happens. Territory is less important.”"
+    )
+    passages = make_passages("d", "s", text, [(0, len(text))])
+    assert [p.text for p in passages] == [text]  # three sentences, the last one short
+    for p in passages:
+        assert text[p.start : p.end] == p.text
+    long = " ".join(
+        f"Sentence number {i} is long enough to stand on its own in a passage." for i in range(5)
+    )
+    spans = [(p.start, p.end) for p in make_passages("d", "s", long, [(0, len(long))])]
+    assert len(spans) == 3 and spans[0][0] == 0 and spans[-1][1] == len(long)

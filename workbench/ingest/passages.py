@@ -59,7 +59,11 @@ def pack(sentences: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
                 current = []
         current.append((s, e))
     if current:
-        out.append((current[0][0], current[-1][1]))
+        start, end = current[0][0], current[-1][1]
+        if out and end - start < MIN_CHARS and end - out[-1][0] <= 2 * MAX_CHARS:
+            out[-1] = (out[-1][0], end)  # a short last sentence joins the passage before it
+        else:
+            out.append((start, end))
     return out
 
 
