@@ -2,7 +2,7 @@
 
 The weights live in ``workbench/models/stance`` (trained by
 ``python -m workbench.judges.training.train``); ``calibration.json`` beside them holds the
-temperature and per-class logit biases fitted on held-out training pairs. torch and
+temperature fitted on held-out training pairs (and per-class logit biases, now all zero). torch and
 transformers are imported on first use only.
 """
 

@@ -1,4 +1,4 @@
-"""Temperature scaling plus per-class logit biases, fitted on held-out training pairs."""
+"""Temperature scaling fitted on held-out training pairs (no per-class biases, see fit_calibration)."""
 
 from __future__ import annotations
 
@@ -6,48 +6,43 @@ from typing import Any
 
 import numpy as np
 
-from workbench.judges.training.evaluation import macro_f1
-
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
 
+def nll(logits: np.ndarray, gold: np.ndarray, temperature: float = 1.0) -> float:
+    """Mean negative log-likelihood of ``gold`` under softmax(logits / temperature)."""
+    return float(-log_softmax(logits / temperature)[np.arange(len(gold)), gold].mean())
+
+
 def fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
     """The temperature minimising held-out negative log-likelihood (grid search, 0.5–5)."""
     grid = np.exp(np.linspace(np.log(0.5), np.log(5.0), 200))
-    nll = [-log_softmax(logits / t)[np.arange(len(gold)), gold].mean() for t in grid]
-    return float(grid[int(np.argmin(nll))])
+    losses = [nll(logits, gold, t) for t in grid]
+    return float(grid[int(np.argmin(losses))])
 
 
-def fit_bias(scaled: np.ndarray, gold: np.ndarray) -> tuple[float, float]:
-    """Refutes and neutral logit offsets maximising macro-F1 (supports fixed at 0)."""
-    best = (-1.0, 0.0, 0.0)
-    for b_r in np.arange(-2.0, 1.01, 0.1):
-        for b_n in np.arange(-1.0, 3.01, 0.1):
-            pred = (scaled + np.array([0.0, b_r, b_n])).argmax(1)
-            f1 = macro_f1(gold, pred)
-            # prefer the smallest shift among ties
-            if f1 > best[0] + 1e-9:
-                best = (f1, float(b_r), float(b_n))
-    return round(best[1], 2), round(best[2], 2)
+def fit_calibration(logits: np.ndarray, gold: np.ndarray) -> dict[str, Any]:
+    """A temperature fitted by NLL on all held-out pairs; the biases are written as zeros.
 
-
-def fit_calibration(logits: np.ndarray, gold: np.ndarray, factcheck: np.ndarray) -> dict[str, Any]:
-    """Temperature on all held-out pairs; biases on the fact-checking-style held-out pairs.
-
-    The biases are fitted only on the claim/evidence part of the hold-out (FEVER, COVID-Fact,
-    SciFact and their constructed neutrals), which is closer to the judge's use than SICK/ANLI.
+    No per-class biases: the hold-out's class prior is set by how many neutrals are mined per
+    claim, so biases fitted to it would encode that construction rather than the prior of
+    real (claim, passage) pairs. A temperature leaves the argmax unchanged and only makes
+    the probabilities honest. ``bias`` stays in the file so older readers keep working.
     """
     t = fit_temperature(logits, gold)
-    scaled = logits / t
-    b_r, b_n = fit_bias(scaled[factcheck], gold[factcheck])
     return {
         "labels": ["supports", "refutes", "neutral"],
         "temperature": round(t, 4),
-        "bias": {"supports": 0.0, "refutes": b_r, "neutral": b_n},
-        "bias_vector": [0.0, b_r, b_n],
-        "fitted_on": {"temperature_pairs": int(len(gold)), "bias_pairs": int(factcheck.sum())},
-        "note": "probs = softmax(logits / temperature + bias); fitted on held-out training pairs",
+        "bias": {"supports": 0.0, "refutes": 0.0, "neutral": 0.0},
+        "bias_vector": [0.0, 0.0, 0.0],
+        "fitted_on": {"temperature_pairs": int(len(gold))},
+        "held_out_nll": {
+            "raw": round(nll(logits, gold), 4),
+            "calibrated": round(nll(logits, gold, t), 4),
+        },
+        "note": "probs = softmax(logits / temperature + bias); temperature fitted by NLL on "
+        "held-out training pairs; bias fixed at zero",
     }

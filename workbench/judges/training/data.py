@@ -183,17 +183,22 @@ def hard_neutrals(
     embed: object,
     per_claim: int,
     rng: random.Random,
-    top_k: int = 8,
+    ranks: tuple[int, int] = (0, 8),
     dup_threshold: float = 0.8,
     claim_threshold: float = 0.85,
 ) -> list[Pair]:
     """Pair each (claim, source, group) with ``per_claim`` close sentences, none its evidence.
 
-    Candidates are the ``top_k`` pool sentences nearest to the claim, minus the claim's own
-    evidence sentences, anything with cosine > ``dup_threshold`` to one of them, and anything
-    with cosine > ``claim_threshold`` to the claim itself (likely a paraphrase that supports it).
-    ``embed`` maps a list of texts to L2-normalised vectors.
+    Candidates are the pool sentences at nearest-neighbour ranks ``ranks[0]`` (inclusive) to
+    ``ranks[1]`` (exclusive, 0 = the nearest) after removing the claim's own evidence
+    sentences, anything with cosine > ``dup_threshold`` to one of them, and anything with
+    cosine > ``claim_threshold`` to the claim itself (likely a paraphrase that supports it).
+    Skipping the first ranks (e.g. ``(3, 15)``) avoids the closest sentences, which often
+    support part of the claim. ``embed`` maps a list of texts to L2-normalised vectors.
     """
+    lo, hi = ranks
+    if not 0 <= lo < hi:
+        raise ValueError(f"neighbour ranks must satisfy 0 <= start < end, got {lo}:{hi}")
     enc = embed  # a callable; typed loosely to keep torch out of this module's imports
     pool = list(dict.fromkeys(pool))
     index = {s: i for i, s in enumerate(pool)}
@@ -211,7 +216,9 @@ def hard_neutrals(
                 s[dup > dup_threshold] = -1.0
                 s[own] = -1.0
             s[s > claim_threshold] = -1.0
-            top = np.argpartition(-s, top_k)[:top_k]
+            top = np.argpartition(-s, hi)[:hi]
+            if lo:  # rank order matters only when ranks are skipped (0:8 keeps the old draw)
+                top = top[np.argsort(-s[top], kind="stable")][lo:]
             best = [int(i) for i in top if s[i] > 0.2]
             rng.shuffle(best)
             for i in best[:per_claim]:
@@ -233,7 +240,10 @@ class Mix:
     fever_refutes: int = 2000
     fever_neutral_claims: int = 4000
     covidfact_refutes: int = 800
-    neutrals_per_claim: int = 2
+    neutrals_per_claim: int = 1
+    # Nearest-neighbour ranks the hard neutrals are drawn from; ranks 0-2 are skipped because
+    # the closest sentences often support part of the claim (shipped model; was 2 from 0:8).
+    neighbour_ranks: tuple[int, int] = (3, 15)
     sick: int = -1
     anli: int = -1
     permissive_only: bool = False  # drop SICK and ANLI (non-commercial licences)
@@ -265,7 +275,15 @@ def build(mix: Mix, seed: int, embed: object, root: Path | None = None) -> list[
     fever_claims = _sample(fs + fr, mix.fever_neutral_claims, rng)
     for p in fever_claims + cs + cr + sci:
         claims.setdefault(p.claim, (p.claim, p.source, p.group))
-    pairs += hard_neutrals(list(claims.values()), own, pool, embed, mix.neutrals_per_claim, rng)
+    pairs += hard_neutrals(
+        list(claims.values()),
+        own,
+        pool,
+        embed,
+        mix.neutrals_per_claim,
+        rng,
+        ranks=mix.neighbour_ranks,
+    )
 
     if not mix.permissive_only:
         sick = load_sick(root)
@@ -286,6 +304,15 @@ def split_holdout(
         h = int(hashlib.sha1(f"{seed}:{p.group}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
         (held if h < fraction else train).append(p)
     return train, held
+
+
+def class_weights(labels: Sequence[int], n_classes: int = 3) -> list[float]:
+    """Inverse class frequency, normalised to mean 1 (for a weighted cross-entropy)."""
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=n_classes).astype(float)
+    if (counts == 0).any():
+        raise ValueError(f"every class needs at least one example, got counts {counts.tolist()}")
+    w = counts.sum() / (n_classes * counts)
+    return [float(x) for x in w / w.mean()]
 
 
 def summary(pairs: Sequence[Pair]) -> dict[str, dict[str, int]]:

