@@ -144,6 +144,31 @@ def test_evaluate_with_fake_judge() -> None:
     assert result["accuracy"] == 0.75 and result["unjudged"] == 0
 
 
+def test_calibration_error_bins_confidence_against_accuracy() -> None:
+    from workbench.judges.training.evaluation import calibration_error
+
+    # Perfectly calibrated: 0.9-confidence answers right 9 times in 10.
+    perfect = calibration_error([0.9] * 10, [True] * 9 + [False])
+    assert perfect["ece"] == pytest.approx(0.0, abs=1e-9)
+    # Over-confident: says 0.9, is right half the time; plus an honest 0.5 bin.
+    over = calibration_error([0.9] * 4 + [0.5] * 4, [True, True, False, False] * 2)
+    assert over["ece"] == pytest.approx(0.5 * 0.4 + 0.5 * 0.0, abs=1e-9)
+    assert [row[2] for row in over["bins"]] == [4, 4]
+    assert calibration_error([], [])["ece"] == 0.0
+    with pytest.raises(ValueError):
+        calibration_error([0.5], [True, False])
+
+
+def test_evaluate_reports_calibration_and_prints_it() -> None:
+    from workbench.judges.fake import FakeJudge
+    from workbench.judges.training.evaluation import format_report
+
+    pairs = [EvalPair("Paris is in France", "Paris is in France.", 0)] * 3
+    result = evaluate(FakeJudge(), pairs)
+    assert 0.0 <= result["calibration"]["ece"] <= 1.0
+    assert "calibration: ECE" in format_report("x", result)
+
+
 def test_subsample_is_even_and_bounded() -> None:
     pairs = [EvalPair(str(i), "p", 2) for i in range(10)]
     assert [p.claim for p in subsample(pairs, 5)] == ["0", "2", "4", "6", "8"]
@@ -243,3 +268,22 @@ def test_predict_default_judge_is_the_shipped_nli(tmp_path: Path) -> None:
     assert [r["id"] for r in rows] == [1, 2]
     assert rows[0]["stance"] == Stance.SUPPORTS.value
     assert rows[0]["judge"].startswith("nli:stance-minilm@sha256:")
+
+
+@pytest.mark.slow
+def test_predict_with_the_permissive_model(tmp_path: Path) -> None:
+    src = write_jsonl(
+        tmp_path / "pairs.jsonl",
+        [
+            {
+                "claim": "Smoking has no effect on the risk of lung cancer.",
+                "passage": "Smoking greatly increases the risk of lung cancer.",
+            }
+        ],
+    )
+    code, out, err = run("predict", "--input", str(src), "--judge", "nli-permissive")
+    assert code == 0, err
+    [row] = [json.loads(line) for line in out.splitlines()]
+    assert row["stance"] == Stance.REFUTES.value
+    assert row["judge"].startswith("nli-permissive:stance-minilm-permissive@sha256:")
+    assert sum(row["probs"].values()) == pytest.approx(1.0, abs=1e-4)

@@ -10,7 +10,7 @@ import pytest
 
 from workbench.errors import ModelError, UsageError
 from workbench.judges.base import Judge, get_judge
-from workbench.judges.nli import MODEL_DIR, NLIJudge, softmax
+from workbench.judges.nli import MODEL_DIR, PERMISSIVE_DIR, NLIJudge, softmax
 from workbench.types import Stance
 
 TOWER = "The Eiffel Tower is a wrought-iron lattice tower on the Champ de Mars in Paris, France."
@@ -45,14 +45,30 @@ def judge() -> NLIJudge:
     return NLIJudge(threads=2)
 
 
-def test_the_weights_ship_in_the_package() -> None:
-    files = {p.name for p in MODEL_DIR.iterdir()}
-    assert {"model.safetensors", "config.json", "tokenizer.json", "calibration.json"} <= files
-    assert (MODEL_DIR / "model.safetensors").stat().st_size < 55 * 1024 * 1024
-    cal = json.loads((MODEL_DIR / "calibration.json").read_text())
+@pytest.mark.parametrize("folder", [MODEL_DIR, PERMISSIVE_DIR], ids=["nli", "nli-permissive"])
+def test_the_weights_ship_in_the_package(folder) -> None:
+    files = {p.name for p in folder.iterdir()}
+    assert {
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "calibration.json",
+        "README.md",
+        "training-report.json",
+    } <= files
+    assert (folder / "model.safetensors").stat().st_size < 55 * 1024 * 1024
+    cal = json.loads((folder / "calibration.json").read_text())
     assert cal["temperature"] > 0 and set(cal["bias"]) == {"supports", "refutes", "neutral"}
-    config = json.loads((MODEL_DIR / "config.json").read_text())
+    config = json.loads((folder / "config.json").read_text())
     assert config["id2label"] == {"0": "supports", "1": "refutes", "2": "neutral"}
+
+
+def test_the_permissive_model_saw_no_non_commercial_data() -> None:
+    report = json.loads((PERMISSIVE_DIR / "training-report.json").read_text())
+    assert report["mix"]["permissive_only"] is True
+    sources = set(report["train_summary"]) | set(report["held_out_summary"])
+    assert sources and not sources & {"sick", "anli"}
+    assert not any("climate" in s or "wice" in s for s in sources)
 
 
 def test_import_is_lazy() -> None:
@@ -82,6 +98,31 @@ def test_softmax_rows_sum_to_one() -> None:
 def test_clear_pairs(judge: NLIJudge, claim: str, passage: str, expected: Stance) -> None:
     [j] = judge.judge([(claim, passage)])
     assert j.stance is expected, j.probs
+
+
+@pytest.fixture(scope="module")
+def permissive() -> NLIJudge:
+    judge = get_judge("nli-permissive", threads=2)
+    assert isinstance(judge, NLIJudge)
+    return judge
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("claim,passage,expected", CLEAR, ids=lambda x: str(x)[:20])
+def test_clear_pairs_permissive(
+    permissive: NLIJudge, claim: str, passage: str, expected: Stance
+) -> None:
+    [j] = permissive.judge([(claim, passage)])
+    assert j.stance is expected, j.probs
+
+
+@pytest.mark.slow
+def test_the_two_models_are_told_apart(judge: NLIJudge, permissive: NLIJudge) -> None:
+    assert permissive.identity.startswith("nli-permissive:stance-minilm-permissive@sha256:")
+    assert permissive.identity.rsplit(":", 1)[1] != judge.identity.rsplit(":", 1)[1]
+    [a] = judge.judge([CLEAR[0][:2]])
+    [b] = permissive.judge([CLEAR[0][:2]])
+    assert a.judge != b.judge and a.probs != b.probs
 
 
 @pytest.mark.slow

@@ -104,7 +104,10 @@ def judged_lines(judge_: Any, rows: list[dict[str, Any]]) -> Iterator[str]:
     help="Write JSONL here (default: stdout).",
 )
 @click.option(
-    "--judge", "judge_name", default=None, help="Judge to use (default: nli, or settings)."
+    "--judge",
+    "judge_name",
+    default=None,
+    help="Judge to use: nli (default, or settings), nli-permissive, llm, fake.",
 )
 @click.option("--llm", default=None, help="Chat model spec for --judge llm.")
 @handle_errors
@@ -139,7 +142,10 @@ def predict(input_: Path, out: Path | None, judge_name: str | None, llm: str | N
 
 @judge.command("eval")
 @click.option(
-    "--judge", "judge_name", default=None, help="Judge to score (default: nli, or settings)."
+    "--judge",
+    "judge_name",
+    default=None,
+    help="Judge to score: nli (default, or settings), nli-permissive, llm, fake.",
 )
 @click.option("--llm", default=None, help="Chat model spec for --judge llm.")
 @click.option(

@@ -149,7 +149,11 @@ class _Writer:
     default=None,
     help="Passages to retrieve and judge per claim (default 10).",
 )
-@click.option("--judge", default=None, help="Stance judge: nli (default) or llm.")
+@click.option(
+    "--judge",
+    default=None,
+    help="Stance judge: nli (default), nli-permissive (no non-commercial training data) or llm.",
+)
 @click.option("--llm", default=None, help="Chat model spec for --judge llm, e.g. ollama:llama3.1.")
 @click.option("--no-save", is_flag=True, help="Do not add the claims to the claim queue.")
 @handle_errors
@@ -267,7 +271,11 @@ def _open_out(out: Path | None) -> IO[str]:
     show_default=True,
     help="Evidence recall is measured in the first K evidence passages.",
 )
-@click.option("--judge", default=None, help="Stance judge: nli (default) or llm.")
+@click.option(
+    "--judge",
+    default=None,
+    help="Stance judge: nli (default), nli-permissive (no non-commercial training data) or llm.",
+)
 @click.option("--llm", default=None, help="Chat model spec for --judge llm.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--show", is_flag=True, help="List each claim with gold and predicted verdicts.")

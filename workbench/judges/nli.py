@@ -21,7 +21,12 @@ from workbench.embedding import offline_env, weights_hash
 from workbench.errors import ModelError, UsageError
 from workbench.types import Stance, StanceJudgement
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "stance"
+MODELS_ROOT = Path(__file__).resolve().parent.parent / "models"
+MODEL_DIR = MODELS_ROOT / "stance"
+# Trained on permissively licensed data only (no SICK / ANLI): usable commercially.
+PERMISSIVE_DIR = MODELS_ROOT / "stance-permissive"
+# The label in each shipped model's identity (judge name → model name).
+MODEL_NAMES = {"nli": "stance-minilm", "nli-permissive": "stance-minilm-permissive"}
 STANCES = (Stance.SUPPORTS, Stance.REFUTES, Stance.NEUTRAL)  # the model's label order
 PRECISIONS = ("fp32", "bf16", "bf16-weights", "int8")
 
@@ -40,6 +45,9 @@ class NLIJudge:
         judge = NLIJudge(threads=2)
         pairs = [("Paris is in France.", "Paris is the capital of France.")]
         [j.stance for j in judge.judge(pairs)]  # [Stance.SUPPORTS]
+
+    ``NLIJudge(PERMISSIVE_DIR, name="nli-permissive")`` (registered as ``nli-permissive``)
+    uses the variant trained on permissively licensed data only.
 
     ``precision`` is ``bf16`` (autocast; fast on CPUs with AMX/AVX512-BF16), ``bf16-weights``
     (the whole model cast to bf16: a little faster again), ``fp32`` or ``int8`` (dynamic
@@ -61,11 +69,13 @@ class NLIJudge:
         bucket: bool = True,
         calibrated: bool = True,
         lexical: bool = True,
+        name: str = "nli",
     ) -> None:
         if precision not in PRECISIONS:
             raise UsageError(
                 f"Unknown precision '{precision}'; choose one of: {', '.join(PRECISIONS)}"
             )
+        self.name = name
         self.model_dir = Path(model_dir) if model_dir else MODEL_DIR
         if not (self.model_dir / "model.safetensors").exists():
             raise ModelError(
@@ -93,7 +103,8 @@ class NLIJudge:
 
     @property
     def identity(self) -> str:
-        return f"nli:stance-minilm@sha256:{weights_hash(self.model_dir)}"
+        model = MODEL_NAMES.get(self.name, self.model_dir.name)
+        return f"{self.name}:{model}@sha256:{weights_hash(self.model_dir)}"
 
     def _load(self) -> tuple[Any, Any]:
         with self._lock:

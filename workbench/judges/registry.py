@@ -25,6 +25,16 @@ def _nli(**options: Any) -> Judge:
 register_judge("nli", _nli)
 
 
+def _nli_permissive(**options: Any) -> Judge:
+    from workbench.judges.nli import PERMISSIVE_DIR, NLIJudge
+
+    options.setdefault("model_dir", PERMISSIVE_DIR)
+    return NLIJudge(name="nli-permissive", **options)
+
+
+register_judge("nli-permissive", _nli_permissive)
+
+
 def _llm(spec: str | None = None, model: Any = None, **options: Any) -> Judge:
     from workbench.errors import UsageError
     from workbench.judges.llm import LLMJudge

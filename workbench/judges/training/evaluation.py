@@ -58,6 +58,40 @@ def metrics(gold: Any, pred: Any, classes: Sequence[int] = (0, 1, 2)) -> dict[st
     }
 
 
+def calibration_error(
+    confidence: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray, bins: int = 10
+) -> dict[str, Any]:
+    """Expected calibration error of the top-class probability, in equal-width bins.
+
+    ECE = Σ (bin share) × |mean confidence − accuracy| over the bins of [1/3, 1] (a
+    3-way argmax is never below 1/3). 0 means "0.8 is right 80 % of the time" holds.
+    Returns ``ece``, ``mean_confidence`` and the per-bin ``[low, high, n, conf, acc]`` rows.
+    """
+    conf = np.asarray(confidence, dtype=np.float64)
+    ok = np.asarray(correct, dtype=np.float64)
+    if conf.shape != ok.shape:
+        raise ValueError("confidence and correct differ in length")
+    if not len(conf):
+        return {"ece": 0.0, "mean_confidence": 0.0, "bins": []}
+    edges = np.linspace(1 / 3, 1.0, bins + 1)
+    which = np.clip(np.searchsorted(edges, conf, side="right") - 1, 0, bins - 1)
+    ece, rows = 0.0, []
+    for b in range(bins):
+        sel = which == b
+        if not sel.any():
+            continue
+        c, a = float(conf[sel].mean()), float(ok[sel].mean())
+        ece += sel.mean() * abs(c - a)
+        rows.append(
+            [round(edges[b], 3), round(edges[b + 1], 3), int(sel.sum()), round(c, 3), round(a, 3)]
+        )
+    return {
+        "ece": round(float(ece), 4),
+        "mean_confidence": round(float(conf.mean()), 4),
+        "bins": rows,
+    }
+
+
 @dataclass(frozen=True)
 class EvalPair:
     claim: str
@@ -142,6 +176,7 @@ def evaluate(judge: Any, pairs: Sequence[EvalPair], batch: int = 256) -> dict[st
 
     index = {s: i for i, s in enumerate(LABELS)}
     gold, pred, unjudged = [], [], 0
+    confidence: list[float] = []
     start = time.perf_counter()
     for s in range(0, len(pairs), batch):
         chunk = pairs[s : s + batch]
@@ -151,9 +186,14 @@ def evaluate(judge: Any, pairs: Sequence[EvalPair], batch: int = 256) -> dict[st
                 continue
             gold.append(p.gold)
             pred.append(index[str(j.stance.value if hasattr(j.stance, "value") else j.stance)])
+            confidence.append(max(j.probs.values()) if j.probs else float("nan"))
     seconds = time.perf_counter() - start
     present = tuple(k for k in range(3) if k in set(gold)) or (0, 1, 2)
     out = metrics(gold, pred, classes=present)
+    if confidence and all(np.isfinite(confidence)):
+        out["calibration"] = calibration_error(
+            confidence, [g == q for g, q in zip(gold, pred, strict=True)]
+        )
     out["unjudged"] = unjudged
     out["macro_over"] = [LABELS[k] for k in present]
     out["seconds"] = round(seconds, 1)
@@ -176,4 +216,9 @@ def format_report(name: str, result: dict[str, Any]) -> str:
     ]
     for k, row in enumerate(m):
         lines.append(f"    {LABELS[k]:<10}" + "".join(f"{v:>10}" for v in row))
+    if cal := result.get("calibration"):
+        lines.append(
+            f"  calibration: ECE {cal['ece']:.3f} (mean top probability "
+            f"{cal['mean_confidence']:.3f} vs accuracy {result['accuracy']:.3f})"
+        )
     return "\n".join(lines)
