@@ -82,6 +82,30 @@ def test_independent_sources_add_confidence_but_copies_do_not():
     assert 0.0 <= two_docs <= 1.0
 
 
+def test_not_enough_info_confidence_reflects_the_judges_doubt():
+    # Ten neutral passages, the most doubtful 30 % supporting: 70 % sure, not 100 %.
+    neutral = _evidence("a", Stance.NEUTRAL, 0.9)
+    doubtful = Evidence(
+        neutral.passage,
+        Stance.NEUTRAL,
+        0.6,
+        0.5,
+        StanceJudgement(
+            Stance.NEUTRAL, {Stance.SUPPORTS: 0.3, Stance.REFUTES: 0.1, Stance.NEUTRAL: 0.6}, "t"
+        ),
+    )
+    assert suggest_verdict([neutral] * 9 + [doubtful]) == (
+        VerdictLabel.NOT_ENOUGH_INFO,
+        pytest.approx(0.7),
+    )
+    # A weak support (below the decision threshold) lowers it the same way.
+    assert suggest_verdict([_evidence("a", Stance.SUPPORTS, 0.45)])[1] == pytest.approx(0.55)
+    # Nothing to judge in the corpus: certain; passages found but none judged: no confidence.
+    assert suggest_verdict([]) == (VerdictLabel.NOT_ENOUGH_INFO, 1.0)
+    unjudged = Evidence(neutral.passage, Stance.NEUTRAL, 0.0, 0.5, StanceJudgement(None, {}, "t"))
+    assert suggest_verdict([unjudged]) == (VerdictLabel.NOT_ENOUGH_INFO, 0.0)
+
+
 def test_rule_thresholds_are_parameters():
     ev = [_evidence("a", Stance.SUPPORTS, 0.55)]
     assert AggregationRule(decide_min=0.6)(ev)[0] is VerdictLabel.NOT_ENOUGH_INFO

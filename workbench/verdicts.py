@@ -11,7 +11,8 @@ The rule (documented in docs/verify.md), over the judged evidence of one claim:
   ``min(support, refute)``.
 - Else the side with ``S`` or ``R ≥ decide_min`` and the larger aggregate wins →
   **supported** / **refuted**, confidence = that aggregate.
-- Else → **not_enough_info**, confidence ``1 - max(S, R)``.
+- Else → **not_enough_info**, confidence ``1 -`` the largest P(supports) or P(refutes)
+  of any judged passage (whatever its final stance).
 
 Thresholds were chosen on ../shared/eval and the judge's held-out training slice only.
 """
@@ -62,4 +63,19 @@ def suggest_verdict(
         return VerdictLabel.SUPPORTED, round(support, 4)
     if r_max >= rule.decide_min:
         return VerdictLabel.REFUTED, round(refute, 4)
-    return VerdictLabel.NOT_ENOUGH_INFO, round(1.0 - max(s_max, r_max), 4)
+    return VerdictLabel.NOT_ENOUGH_INFO, round(_no_decision_confidence(evidence), 4)
+
+
+def _no_decision_confidence(evidence: Sequence[Evidence]) -> float:
+    """How sure "not enough info" is: 1 − the largest P(supports) or P(refutes) of any
+    judged passage, whatever stance it was finally given (a passage the judge found 40 %
+    supporting leaves 60 %, not 100 %). No judged passage at all: 0 if passages were found
+    but none could be judged, 1 if the corpus had nothing to judge."""
+    doubts = [
+        max(e.judgement.probs.get(Stance.SUPPORTS, 0.0), e.judgement.probs.get(Stance.REFUTES, 0.0))
+        for e in evidence
+        if e.judgement.probs
+    ]
+    if not doubts:
+        return 0.0 if evidence else 1.0
+    return 1.0 - max(doubts)
