@@ -16,6 +16,12 @@ from workbench.settings import Settings, load_settings
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+JUDGE_HELP = (
+    "Stance judge: nli (default, or settings), nli-permissive (no non-commercial training "
+    "data), llm (with --llm), fake."
+)
+
+
 def settings() -> Settings:
     ctx = click.get_current_context()
     obj = ctx.find_root().ensure_object(dict)

@@ -10,7 +10,7 @@ from typing import IO, Any
 
 import click
 
-from workbench.cli.common import handle_errors, settings
+from workbench.cli.common import JUDGE_HELP, handle_errors, settings
 from workbench.errors import InputError, UsageError
 
 CHUNK = 256
@@ -107,7 +107,7 @@ def judged_lines(judge_: Any, rows: list[dict[str, Any]]) -> Iterator[str]:
     "--judge",
     "judge_name",
     default=None,
-    help="Judge to use: nli (default, or settings), nli-permissive, llm, fake.",
+    help=JUDGE_HELP,
 )
 @click.option("--llm", default=None, help="Chat model spec for --judge llm.")
 @handle_errors
@@ -145,7 +145,7 @@ def predict(input_: Path, out: Path | None, judge_name: str | None, llm: str | N
     "--judge",
     "judge_name",
     default=None,
-    help="Judge to score: nli (default, or settings), nli-permissive, llm, fake.",
+    help=JUDGE_HELP,
 )
 @click.option("--llm", default=None, help="Chat model spec for --judge llm.")
 @click.option(

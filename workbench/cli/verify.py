@@ -10,7 +10,7 @@ from typing import IO, Any
 
 import click
 
-from workbench.cli.common import handle_errors, settings, store_option, store_path
+from workbench.cli.common import JUDGE_HELP, handle_errors, settings, store_option, store_path
 from workbench.errors import InputError, UsageError
 
 STANCE_COLOUR = {"supports": "green", "refutes": "red", "neutral": "bright_black"}
@@ -152,7 +152,7 @@ class _Writer:
 @click.option(
     "--judge",
     default=None,
-    help="Stance judge: nli (default), nli-permissive (no non-commercial training data) or llm.",
+    help=JUDGE_HELP,
 )
 @click.option("--llm", default=None, help="Chat model spec for --judge llm, e.g. ollama:llama3.1.")
 @click.option("--no-save", is_flag=True, help="Do not add the claims to the claim queue.")
@@ -274,7 +274,7 @@ def _open_out(out: Path | None) -> IO[str]:
 @click.option(
     "--judge",
     default=None,
-    help="Stance judge: nli (default), nli-permissive (no non-commercial training data) or llm.",
+    help=JUDGE_HELP,
 )
 @click.option("--llm", default=None, help="Chat model spec for --judge llm.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")

@@ -45,7 +45,8 @@ def available_judges() -> list[str]:
 
 
 def get_judge(name: str, **options: Any) -> Judge:
-    """Build a judge by name: ``nli`` (default), ``llm`` (needs ``spec=``), ``fake`` (tests)."""
+    """Build a judge by name: ``nli`` (default), ``nli-permissive``, ``llm`` (needs ``spec=``),
+    ``fake`` (tests)."""
     _load_builtin()
     try:
         factory = _REGISTRY[name]

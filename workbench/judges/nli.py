@@ -25,8 +25,9 @@ MODELS_ROOT = Path(__file__).resolve().parent.parent / "models"
 MODEL_DIR = MODELS_ROOT / "stance"
 # Trained on permissively licensed data only (no SICK / ANLI): usable commercially.
 PERMISSIVE_DIR = MODELS_ROOT / "stance-permissive"
-# The label in each shipped model's identity (judge name → model name).
-MODEL_NAMES = {"nli": "stance-minilm", "nli-permissive": "stance-minilm-permissive"}
+SHIPPED = {"nli": MODEL_DIR, "nli-permissive": PERMISSIVE_DIR}  # judge name → weights
+# The model's name in a judgement's identity, by weights folder (other folders: their name).
+_MODEL_NAMES = {MODEL_DIR: "stance-minilm", PERMISSIVE_DIR: "stance-minilm-permissive"}
 STANCES = (Stance.SUPPORTS, Stance.REFUTES, Stance.NEUTRAL)  # the model's label order
 PRECISIONS = ("fp32", "bf16", "bf16-weights", "int8")
 
@@ -46,8 +47,8 @@ class NLIJudge:
         pairs = [("Paris is in France.", "Paris is the capital of France.")]
         [j.stance for j in judge.judge(pairs)]  # [Stance.SUPPORTS]
 
-    ``NLIJudge(PERMISSIVE_DIR, name="nli-permissive")`` (registered as ``nli-permissive``)
-    uses the variant trained on permissively licensed data only.
+    ``NLIJudge(name="nli-permissive")`` (registered as ``nli-permissive``) uses the shipped
+    variant trained on permissively licensed data only.
 
     ``precision`` is ``bf16`` (autocast; fast on CPUs with AMX/AVX512-BF16), ``bf16-weights``
     (the whole model cast to bf16: a little faster again), ``fp32`` or ``int8`` (dynamic
@@ -75,8 +76,10 @@ class NLIJudge:
             raise UsageError(
                 f"Unknown precision '{precision}'; choose one of: {', '.join(PRECISIONS)}"
             )
+        if model_dir is None and name not in SHIPPED:
+            raise UsageError(f"No shipped stance model is called '{name}'; pass model_dir")
         self.name = name
-        self.model_dir = Path(model_dir) if model_dir else MODEL_DIR
+        self.model_dir = Path(model_dir) if model_dir else SHIPPED[name]
         if not (self.model_dir / "model.safetensors").exists():
             raise ModelError(
                 f"No stance model at {self.model_dir}; reinstall workbench or train one with "
@@ -103,7 +106,7 @@ class NLIJudge:
 
     @property
     def identity(self) -> str:
-        model = MODEL_NAMES.get(self.name, self.model_dir.name)
+        model = _MODEL_NAMES.get(self.model_dir, self.model_dir.name)
         return f"{self.name}:{model}@sha256:{weights_hash(self.model_dir)}"
 
     def _load(self) -> tuple[Any, Any]:

@@ -26,9 +26,8 @@ register_judge("nli", _nli)
 
 
 def _nli_permissive(**options: Any) -> Judge:
-    from workbench.judges.nli import PERMISSIVE_DIR, NLIJudge
+    from workbench.judges.nli import NLIJudge
 
-    options.setdefault("model_dir", PERMISSIVE_DIR)
     return NLIJudge(name="nli-permissive", **options)
 
 
